@@ -1,0 +1,1 @@
+//! Embedded static assets (Bootstrap Italia, Swagger UI) served under `/static`.

@@ -1,0 +1,28 @@
+//! What the shared layout (`templates/base.html`) needs from every page.
+
+/// The signed-in user as the header shows it.
+#[derive(Debug, Clone)]
+pub struct UserBadge {
+    pub display_name: String,
+    /// Italian label of the role ("Datore di lavoro", "Intermediario", "Operatore INPS", "Amministratore").
+    pub role_label: String,
+}
+
+/// Data every page passes to the layout, in a field named `ctx`.
+#[derive(Debug, Clone, Default)]
+pub struct PageContext {
+    /// `None` on the login page and for anonymous visitors.
+    pub user: Option<UserBadge>,
+    /// Token for the hidden `csrf_token` field of every state-changing form (logout included).
+    pub csrf_token: String,
+    /// Language of the page (`it` by default, `en` when chosen).
+    pub lang: &'static str,
+    /// Which top navigation entry is current: "home", "domande", "istruttoria", "admin", "" for none.
+    pub nav: &'static str,
+    /// One-shot message shown at the top of the page (e.g. "Domanda inviata").
+    pub flash: Option<String>,
+    /// Whether the signed-in user sees the operator's queue entry in the navigation.
+    pub is_operator: bool,
+    /// Whether the signed-in user sees the employer-side entries (domande) in the navigation.
+    pub is_applicant: bool,
+}
