@@ -1,1 +1,13 @@
+//! omnia-domain: the pure business core of omnia (no I/O).
+//!
+//! - [`ids`]: validated identifiers (codice fiscale, partita IVA, matricola, IBAN, ticket, …)
+//! - [`benefit`]: benefits and solidarity funds
+//! - [`application`]: reduction kind and periods
+//! - [`reference`]: date-effective reference data (causali, massimali, rates, regimes)
+//!
+//! Rule IDs (`R-…`) refer to `DOMAIN.md`; see `docs/rules.md`.
 
+pub mod application;
+pub mod benefit;
+pub mod ids;
+pub mod reference;
