@@ -186,3 +186,87 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod layout_tests {
+    use askama::Template;
+
+    use crate::pages::PageContext;
+    use crate::pages::layout::UserBadge;
+
+    #[derive(Template)]
+    #[template(
+        ext = "html",
+        source = r#"{% extends "base.html" %}{% import "partials/forms.html" as forms %}
+{% block title %}Prova{% endblock %}
+{% block content %}<h1>Prova</h1>
+<form method="post" action="/x">{% call forms::csrf(ctx.csrf_token) %}{% endcall %}
+{% call forms::input("data_fine", "Data di fine", "date", data_fine, error) %}{% endcall %}
+{% call forms::textarea("motivazione", "Motivazione", "", None::<String>) %}{% endcall %}
+<input class="form-control" id="ore" name="ore"{% call forms::invalid_attrs("ore", error) %}{% endcall %}>{% call forms::field_error("ore", error) %}{% endcall %}
+</form>{% endblock %}"#
+    )]
+    struct Page {
+        ctx: PageContext,
+        data_fine: String,
+        error: Option<String>,
+    }
+
+    fn ctx(user: bool) -> PageContext {
+        PageContext {
+            user: user.then(|| UserBadge {
+                display_name: "Mario <Rossi>".into(),
+                role_label: "Intermediario".into(),
+            }),
+            csrf_token: "tok123".into(),
+            lang: "it",
+            nav: "domande",
+            flash: Some("Domanda salvata".into()),
+            is_operator: false,
+            is_applicant: true,
+        }
+    }
+
+    #[test]
+    fn base_layout_renders_header_nav_and_errors() {
+        let html = Page {
+            ctx: ctx(true),
+            data_fine: "2026-01-01".into(),
+            error: Some("La data di fine precede quella di inizio".into()),
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains(r#"<html lang="it">"#));
+        assert!(html.contains("<title>Prova — OMNIA IS</title>"));
+        assert!(html.contains("Mario &#60;Rossi&#62;") || html.contains("Mario &lt;Rossi&gt;"));
+        assert!(html.contains(r#"action="/logout""#));
+        assert!(html.contains(r#"name="csrf_token" value="tok123""#));
+        assert!(html.contains(r#"href="/domande" aria-current="page""#));
+        assert!(!html.contains(r#"href="/istruttoria""#));
+        assert!(html.contains(r#"aria-describedby="data_fine-error""#));
+        assert!(html.contains(r#"id="data_fine-error""#));
+        assert!(html.contains(r#"aria-describedby="ore-error""#));
+        assert!(html.contains("Domanda salvata"));
+        assert!(html.contains(&format!("/static/{}/", super::ASSET_HASH)));
+        assert!(!html.contains("style="), "inline styles break the CSP");
+        assert_eq!(html.matches("<h1").count(), 1);
+    }
+
+    #[test]
+    fn anonymous_layout_offers_login() {
+        let html = Page {
+            ctx: PageContext {
+                user: None,
+                flash: None,
+                ..ctx(false)
+            },
+            data_fine: String::new(),
+            error: None,
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains(r#"href="/login""#));
+        assert!(!html.contains("/logout"));
+        assert!(!html.contains("aria-invalid"));
+    }
+}
