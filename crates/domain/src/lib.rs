@@ -9,5 +9,9 @@
 
 pub mod application;
 pub mod benefit;
+pub mod calendar;
+pub mod evaluation;
+pub mod findings;
 pub mod ids;
 pub mod reference;
+pub mod simulation;
