@@ -1,0 +1,317 @@
+//! Applications (domande), their workers, and the per-office/year counters that number
+//! protocols and authorisations.
+//!
+//! State changes use optimistic concurrency: every update names the `version` it read and
+//! bumps it, so two racing transitions (operator decides while the employer withdraws)
+//! cannot both win, on either backend, without row locks.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::{
+    ApplicationId, ApplicationRow, ApplicationState, ApplicationWorkerRow, EmployerId, OfficeId,
+    Result, Tx, UnitId, UserId, WorkerId, on,
+};
+
+#[derive(Debug, Clone)]
+pub struct NewApplicationRow {
+    pub id: ApplicationId,
+    pub employer_id: EmployerId,
+    pub unit_id: UnitId,
+    pub benefit: String,
+    pub causale: String,
+    pub kind: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A list row: an application joined with what a list page shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApplicationListRow {
+    pub id: ApplicationId,
+    pub employer_id: EmployerId,
+    pub employer_cf: String,
+    pub employer_name: String,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub office_id: OfficeId,
+    pub benefit: String,
+    pub causale: String,
+    pub kind: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub state: ApplicationState,
+    pub protocol_number: Option<String>,
+    pub authorisation_number: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub hours_requested: i64,
+    pub hours_authorised: Option<i64>,
+}
+
+macro_rules! app_select {
+    () => {
+        "SELECT id, employer_id, unit_id, benefit, causale, kind, start_date, end_date, state, \
+         ticket, protocol_number, submitted_at, authorisation_number, decided_at, decided_by, \
+         motivation, created_by, snapshot, created_at, updated_at, version FROM applications "
+    };
+}
+
+// SUM over BIGINT is NUMERIC on PostgreSQL: the casts keep it i64 on both backends.
+macro_rules! list_select {
+    () => {
+        "SELECT a.id, a.employer_id, e.cf AS employer_cf, e.name AS employer_name, a.unit_id, \
+         u.name AS unit_name, u.office_id, a.benefit, a.causale, a.kind, a.start_date, a.end_date, \
+         a.state, a.protocol_number, a.authorisation_number, a.created_at, a.submitted_at, \
+         a.decided_at, \
+         (SELECT CAST(COALESCE(SUM(w.hours_requested), 0) AS BIGINT) FROM application_workers w \
+          WHERE w.application_id = a.id) AS hours_requested, \
+         (SELECT CAST(SUM(w.hours_authorised) AS BIGINT) FROM application_workers w \
+          WHERE w.application_id = a.id) AS hours_authorised \
+         FROM applications a JOIN employers e ON e.id = a.employer_id \
+         JOIN productive_units u ON u.id = a.unit_id "
+    };
+}
+
+const INSERT_APPLICATION: &str = "INSERT INTO applications \
+    (id, employer_id, unit_id, benefit, causale, kind, start_date, end_date, state, created_by, \
+     created_at, updated_at, version) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $10, 1)";
+const INSERT_APP_WORKER: &str = "INSERT INTO application_workers \
+    (application_id, worker_id, hours_requested) VALUES ($1, $2, $3)";
+const SELECT_APPLICATION: &str = concat!(app_select!(), "WHERE id = $1");
+const SELECT_APP_WORKERS: &str = "SELECT application_id, worker_id, hours_requested, \
+    hours_authorised FROM application_workers WHERE application_id = $1 ORDER BY worker_id";
+const LIST_FOR_EMPLOYER: &str = concat!(
+    list_select!(),
+    "WHERE a.employer_id = $1 ORDER BY a.created_at DESC, a.id DESC"
+);
+const LIST_FOR_INTERMEDIARY: &str = concat!(
+    list_select!(),
+    "WHERE a.employer_id IN (SELECT d.employer_id FROM delegations d WHERE d.intermediary_id = $1 \
+     AND d.valid_from <= $2 AND (d.valid_to IS NULL OR d.valid_to >= $2)) \
+     ORDER BY a.created_at DESC, a.id DESC"
+);
+const LIST_FOR_OFFICE: &str = concat!(
+    list_select!(),
+    "WHERE u.office_id = $1 AND a.state = $2 ORDER BY a.submitted_at, a.id"
+);
+const LIST_DECIDED_BY_OFFICE: &str = concat!(
+    list_select!(),
+    "WHERE u.office_id = $1 AND a.decided_at IS NOT NULL ORDER BY a.decided_at DESC, a.id DESC \
+     LIMIT $2"
+);
+
+const MARK_SUBMITTED: &str = "UPDATE applications SET state = 'submitted', ticket = $3, \
+    protocol_number = $4, submitted_at = $5, snapshot = $6, updated_at = $5, \
+    version = version + 1 WHERE id = $1 AND version = $2 AND state = 'draft'";
+const MARK_WITHDRAWN: &str = "UPDATE applications SET state = 'withdrawn', updated_at = $3, \
+    version = version + 1 WHERE id = $1 AND version = $2";
+const MARK_DECIDED: &str = "UPDATE applications SET state = $3, authorisation_number = $4, \
+    decided_at = $5, decided_by = $6, motivation = $7, updated_at = $5, version = version + 1 \
+    WHERE id = $1 AND version = $2 AND state = 'submitted'";
+const SET_HOURS_AUTHORISED: &str = "UPDATE application_workers SET hours_authorised = $3 \
+    WHERE application_id = $1 AND worker_id = $2";
+const NEXT_COUNTER: &str = "INSERT INTO counters (kind, office_id, year, last_value) \
+    VALUES ($1, $2, $3, 1) ON CONFLICT (kind, office_id, year) \
+    DO UPDATE SET last_value = counters.last_value + 1 RETURNING last_value";
+
+impl Tx {
+    pub async fn insert_application(&mut self, a: &NewApplicationRow) -> Result<()> {
+        on!(self, |c| sqlx::query(INSERT_APPLICATION)
+            .bind(a.id)
+            .bind(a.employer_id)
+            .bind(a.unit_id)
+            .bind(&a.benefit)
+            .bind(&a.causale)
+            .bind(&a.kind)
+            .bind(a.start_date)
+            .bind(a.end_date)
+            .bind(a.created_by)
+            .bind(a.created_at)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    pub async fn insert_application_worker(
+        &mut self,
+        app: ApplicationId,
+        worker: WorkerId,
+        hours_requested: i64,
+    ) -> Result<()> {
+        on!(self, |c| sqlx::query(INSERT_APP_WORKER)
+            .bind(app)
+            .bind(worker)
+            .bind(hours_requested)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    pub async fn application(&mut self, id: ApplicationId) -> Result<Option<ApplicationRow>> {
+        Ok(on!(self, |c| sqlx::query_as(SELECT_APPLICATION)
+            .bind(id)
+            .fetch_optional(c)
+            .await?))
+    }
+
+    pub async fn application_workers(
+        &mut self,
+        id: ApplicationId,
+    ) -> Result<Vec<ApplicationWorkerRow>> {
+        Ok(on!(self, |c| sqlx::query_as(SELECT_APP_WORKERS)
+            .bind(id)
+            .fetch_all(c)
+            .await?))
+    }
+
+    pub async fn applications_of_employer(
+        &mut self,
+        e: EmployerId,
+    ) -> Result<Vec<ApplicationListRow>> {
+        Ok(on!(self, |c| sqlx::query_as(LIST_FOR_EMPLOYER)
+            .bind(e)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// Applications of every employer that delegates `intermediary` on `day`.
+    pub async fn applications_of_intermediary(
+        &mut self,
+        intermediary: UserId,
+        day: NaiveDate,
+    ) -> Result<Vec<ApplicationListRow>> {
+        Ok(on!(self, |c| sqlx::query_as(LIST_FOR_INTERMEDIARY)
+            .bind(intermediary)
+            .bind(day)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// Applications in `state` whose UP is served by `office`, oldest submission first.
+    pub async fn applications_of_office(
+        &mut self,
+        office: OfficeId,
+        state: ApplicationState,
+    ) -> Result<Vec<ApplicationListRow>> {
+        Ok(on!(self, |c| sqlx::query_as(LIST_FOR_OFFICE)
+            .bind(office)
+            .bind(state)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// The office's latest decisions.
+    pub async fn decided_by_office(
+        &mut self,
+        office: OfficeId,
+        limit: i64,
+    ) -> Result<Vec<ApplicationListRow>> {
+        Ok(on!(self, |c| sqlx::query_as(LIST_DECIDED_BY_OFFICE)
+            .bind(office)
+            .bind(limit)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// draft → submitted. Returns `false` if the row changed since `version` was read.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn mark_submitted(
+        &mut self,
+        id: ApplicationId,
+        version: i64,
+        ticket: &str,
+        protocol_number: &str,
+        at: DateTime<Utc>,
+        snapshot: &str,
+    ) -> Result<bool> {
+        let n = on!(self, |c| sqlx::query(MARK_SUBMITTED)
+            .bind(id)
+            .bind(version)
+            .bind(ticket)
+            .bind(protocol_number)
+            .bind(at)
+            .bind(snapshot)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// → withdrawn. The caller checks that the state allows it.
+    pub async fn mark_withdrawn(
+        &mut self,
+        id: ApplicationId,
+        version: i64,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on!(self, |c| sqlx::query(MARK_WITHDRAWN)
+            .bind(id)
+            .bind(version)
+            .bind(at)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// submitted → authorised / partially authorised / rejected.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn mark_decided(
+        &mut self,
+        id: ApplicationId,
+        version: i64,
+        state: ApplicationState,
+        authorisation_number: Option<&str>,
+        at: DateTime<Utc>,
+        by: UserId,
+        motivation: Option<&str>,
+    ) -> Result<bool> {
+        let n = on!(self, |c| sqlx::query(MARK_DECIDED)
+            .bind(id)
+            .bind(version)
+            .bind(state)
+            .bind(authorisation_number)
+            .bind(at)
+            .bind(by)
+            .bind(motivation)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
+    }
+
+    pub async fn set_hours_authorised(
+        &mut self,
+        app: ApplicationId,
+        worker: WorkerId,
+        hours: i64,
+    ) -> Result<()> {
+        on!(self, |c| sqlx::query(SET_HOURS_AUTHORISED)
+            .bind(app)
+            .bind(worker)
+            .bind(hours)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    /// Next value of a per-office, per-year counter (`kind` e.g. `protocol`,
+    /// `authorisation`). Allocated inside the caller's transaction: on PostgreSQL the
+    /// upserted row stays locked until commit, on SQLite the writer is exclusive, so
+    /// numbers are unique and a rollback leaves no gap.
+    pub async fn next_counter(&mut self, kind: &str, office: OfficeId, year: i32) -> Result<i64> {
+        Ok(on!(self, |c| sqlx::query_scalar(NEXT_COUNTER)
+            .bind(kind)
+            .bind(office)
+            .bind(i64::from(year))
+            .fetch_one(c)
+            .await?))
+    }
+}

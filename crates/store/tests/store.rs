@@ -1,0 +1,248 @@
+//! Store tests; they run on the backend of `OMNIA_TEST_DATABASE_URL` (SQLite when unset).
+
+use chrono::NaiveDate;
+use omnia_store::audit::NewAuditEvent;
+use omnia_store::registry::{NewEmployer, NewUnit};
+use omnia_store::testing::{self, fresh_db};
+use omnia_store::users::NewUser;
+use omnia_store::{Backend, Role};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// A migration added to one backend only must fail CI: after migrating both, the tables and
+/// columns must be the same. Needs PostgreSQL, so it only runs when the URL is given.
+#[tokio::test]
+async fn schemas_of_both_backends_have_the_same_tables_and_columns() {
+    let Ok(url) = std::env::var(testing::ENV_URL) else {
+        eprintln!("skipped: {} not set", testing::ENV_URL);
+        return;
+    };
+    let pg = testing::fresh_pg(&url).await.unwrap();
+    let lite = testing::fresh_sqlite().await.unwrap();
+    assert_eq!(pg.backend(), Backend::Postgres);
+    assert_eq!(lite.backend(), Backend::Sqlite);
+    let pg_cols = pg.schema_columns().await.unwrap();
+    let lite_cols = lite.schema_columns().await.unwrap();
+    assert!(pg_cols.len() > 50, "{pg_cols:?}");
+    let only_pg: Vec<_> = pg_cols.iter().filter(|c| !lite_cols.contains(c)).collect();
+    let only_lite: Vec<_> = lite_cols.iter().filter(|c| !pg_cols.contains(c)).collect();
+    assert!(
+        only_pg.is_empty() && only_lite.is_empty(),
+        "only on PostgreSQL: {only_pg:?}; only on SQLite: {only_lite:?}"
+    );
+}
+
+#[tokio::test]
+async fn ping_and_backend_follow_the_environment() {
+    let db = fresh_db().await;
+    db.ping().await.unwrap();
+    let expected = if std::env::var(testing::ENV_URL).is_ok() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    assert_eq!(db.backend(), expected);
+}
+
+#[tokio::test]
+async fn registry_round_trips_types_on_both_backends() {
+    let db = fresh_db().await;
+    let mut tx = db.begin().await.unwrap();
+    let office = tx.insert_office("4900", "Sede di Milano").await.unwrap();
+    let employer = tx
+        .insert_employer(&NewEmployer {
+            cf: "01234567890".into(),
+            name: "Prova S.r.l.".into(),
+            csc: "11101".into(),
+            ateco: "25.62.00".into(),
+            authorisation_codes: vec!["0J".into(), "3N".into()],
+            edile_lapideo: true,
+            agricultural: false,
+            fund_code: None,
+            matricole: vec!["4900123456".into()],
+        })
+        .await
+        .unwrap();
+    let unit = tx
+        .insert_unit(&NewUnit {
+            employer_id: employer,
+            name: "Stabilimento".into(),
+            address: "Via Roma 1".into(),
+            comune: "Milano".into(),
+            province: "MI".into(),
+            working_days_per_week: 5,
+            office_id: office,
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut r = db.read().await.unwrap();
+    let e = r.employer(employer).await.unwrap().unwrap();
+    assert!(e.edile_lapideo && !e.agricultural && e.fund_code.is_none());
+    assert_eq!(
+        r.authorisation_codes(employer).await.unwrap(),
+        vec!["0J", "3N"]
+    );
+    assert_eq!(
+        r.matricole(employer).await.unwrap()[0].matricola,
+        "4900123456"
+    );
+    let u = r.unit(unit).await.unwrap().unwrap();
+    assert_eq!((u.office_id, u.working_days_per_week), (office, 5));
+}
+
+#[tokio::test]
+async fn delegations_are_valid_only_inside_their_dates() {
+    let db = fresh_db().await;
+    let mut tx = db.begin().await.unwrap();
+    let e = tx
+        .insert_employer(&NewEmployer {
+            cf: "01234567890".into(),
+            name: "Prova".into(),
+            csc: "70101".into(),
+            ateco: "47.11.00".into(),
+            authorisation_codes: vec![],
+            edile_lapideo: false,
+            agricultural: false,
+            fund_code: None,
+            matricole: vec![],
+        })
+        .await
+        .unwrap();
+    let u = tx
+        .insert_user(&NewUser {
+            username: "c".into(),
+            display_name: "C".into(),
+            password_hash: "x".into(),
+            role: Role::Intermediary,
+            employer_id: None,
+            office_id: None,
+        })
+        .await
+        .unwrap();
+    tx.insert_delegation(u, e, d("2025-01-01"), Some(d("2025-06-30")))
+        .await
+        .unwrap();
+    assert!(!tx.delegation_valid(u, e, d("2024-12-31")).await.unwrap());
+    assert!(tx.delegation_valid(u, e, d("2025-01-01")).await.unwrap());
+    assert!(tx.delegation_valid(u, e, d("2025-06-30")).await.unwrap());
+    assert!(!tx.delegation_valid(u, e, d("2025-07-01")).await.unwrap());
+    assert_eq!(
+        tx.delegating_employers(u, d("2025-03-01"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        tx.delegating_employers(u, d("2025-07-01"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn counters_are_per_office_and_year_and_roll_back_with_the_transaction() {
+    let db = fresh_db().await;
+    let mut tx = db.begin().await.unwrap();
+    let a = tx.insert_office("4900", "Milano").await.unwrap();
+    let b = tx.insert_office("7000", "Roma").await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.next_counter("protocol", a, 2026).await.unwrap(), 1);
+    assert_eq!(tx.next_counter("protocol", a, 2026).await.unwrap(), 2);
+    assert_eq!(tx.next_counter("protocol", b, 2026).await.unwrap(), 1);
+    assert_eq!(tx.next_counter("protocol", a, 2027).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.next_counter("protocol", a, 2026).await.unwrap(), 3);
+    tx.rollback().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        tx.next_counter("protocol", a, 2026).await.unwrap(),
+        3,
+        "a rollback leaves no gap"
+    );
+}
+
+fn ev(action: &str, details: serde_json::Value) -> NewAuditEvent {
+    NewAuditEvent {
+        actor: None,
+        on_behalf_of: None,
+        action: action.into(),
+        target_type: "test".into(),
+        target_id: "1".into(),
+        details,
+    }
+}
+
+#[tokio::test]
+async fn audit_chain_verifies_and_detects_tampering() {
+    let db = fresh_db().await;
+    let mut tx = db.begin().await.unwrap();
+    for i in 0..5 {
+        tx.append_audit(ev(
+            "test.event",
+            serde_json::json!({ "i": i, "text": "àèì \"quoted\"" }),
+        ))
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let report = db.read().await.unwrap().verify_audit_chain().await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.events, 5);
+
+    // An event appended in a rolled-back transaction leaves no trace.
+    let mut tx = db.begin().await.unwrap();
+    tx.append_audit(ev("test.rolled_back", serde_json::json!({})))
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert!(
+        db.read()
+            .await
+            .unwrap()
+            .verify_audit_chain()
+            .await
+            .unwrap()
+            .is_intact()
+    );
+
+    db.execute_raw("UPDATE audit_events SET details = '{\"i\":99}' WHERE seq = 3")
+        .await
+        .unwrap();
+    let report = db.read().await.unwrap().verify_audit_chain().await.unwrap();
+    assert_eq!(report.broken_at, Some(3), "{report:?}");
+}
+
+#[tokio::test]
+async fn audit_chain_detects_a_deleted_event_and_a_truncated_tail() {
+    let db = fresh_db().await;
+    let mut tx = db.begin().await.unwrap();
+    for i in 0..4 {
+        tx.append_audit(ev("test.event", serde_json::json!({ "i": i })))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    db.execute_raw("DELETE FROM audit_events WHERE seq = 4")
+        .await
+        .unwrap();
+    let report = db.read().await.unwrap().verify_audit_chain().await.unwrap();
+    assert!(
+        !report.is_intact(),
+        "truncating the tail is detected via the head row"
+    );
+    db.execute_raw("DELETE FROM audit_events WHERE seq = 2")
+        .await
+        .unwrap();
+    let report = db.read().await.unwrap().verify_audit_chain().await.unwrap();
+    assert_eq!(report.broken_at, Some(2));
+}
