@@ -28,10 +28,12 @@ pub use generated::ASSET_HASH;
 /// `style-src` needs no `'unsafe-inline'`: Bootstrap Italia, Popper and Swagger UI set styles through
 /// the CSSOM (`element.style`), which CSP does not restrict; the inline `<style>` elements that
 /// Bootstrap Italia's font loader and htmx would inject are replaced by `omnia.css` and switched off
-/// by the `htmx-config` meta tag. `img-src data:` is for the small SVG icons Bootstrap Italia's CSS
-/// embeds as data URLs (and Swagger UI's).
+/// by the `htmx-config` meta tag. Bootstrap Italia's JavaScript is its plain build with Popper, not
+/// the "bundle" (whose video.js injects `<style>` elements at start-up). `img-src data:` and
+/// `font-src data:` are for the small SVG icons and the icon font Bootstrap Italia's and Swagger
+/// UI's CSS embed as data URLs.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
 base-uri 'none'; object-src 'none'";
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -127,9 +129,10 @@ pub async fn api_docs() -> impl IntoResponse {
 </head>
 <body>
 <header class="omnia-api-docs-header">
-<p class="m-0"><a href="/">OMNIA IS — Integrazioni salariali</a> · documentazione dell'API (<a href="/api/v1/openapi.json">OpenAPI 3</a>)</p>
+<h1>API di OMNIA IS</h1>
+<p><a href="/">OMNIA IS — Integrazioni salariali</a> · documento <a href="/api/v1/openapi.json">OpenAPI 3</a></p>
 </header>
-<main id="swagger-ui"><h1 class="visually-hidden">API di OMNIA IS</h1><p>Caricamento della documentazione…</p></main>
+<main id="swagger-ui"><p>Caricamento della documentazione…</p></main>
 <script src="{swagger_js}"></script>
 <script src="{init_js}"></script>
 </body>
