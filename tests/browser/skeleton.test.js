@@ -9,7 +9,7 @@
 // The same walk runs a second time with JavaScript switched off: the core path must work
 // without it (progressive enhancement).
 //
-// Run: cargo build -p omnia-cli && (cd tests/browser && npm ci && npm test)
+// Run: cargo build -p omnia && (cd tests/browser && npm ci && npm test)
 'use strict';
 
 const { test, before, after } = require('node:test');
