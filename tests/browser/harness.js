@@ -59,7 +59,7 @@ async function startServer() {
   if (process.env.OMNIA_BROWSER_DATABASE_URL) {
     args.push('--database-url', process.env.OMNIA_BROWSER_DATABASE_URL);
   }
-  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' };
+  const env = { ...process.env, OMNIA_LOG: process.env.OMNIA_LOG || 'info' };
   // The server must not pick up a database from the caller's environment unless asked to.
   if (!process.env.OMNIA_BROWSER_DATABASE_URL) delete env.OMNIA_DATABASE_URL;
   const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
