@@ -828,8 +828,14 @@ pub fn simulate(
         } else {
             Decimal::ONE
         };
+        let requested = Decimal::from(covered.len() * n_eligible) * per;
+        let excess: Decimal = c
+            .per_worker
+            .iter()
+            .map(|w| (w.requested - w.residual).max(Decimal::ZERO))
+            .sum();
         req_days = Some(Decimal::from(days.len() * q.workers.len()) * per);
-        max_days = Some(c.authorisable);
+        max_days = Some((requested - excess).max(Decimal::ZERO));
     }
     let blocking = findings.iter().any(|f| f.severity == Severity::Blocking);
     if blocking {
@@ -840,9 +846,13 @@ pub fn simulate(
     let hours_fraction = if q.benefit == Benefit::Cisoa {
         match (limits.get("R-LIM-9"), blocking) {
             (_, true) => Decimal::ZERO,
-            (Some(c), false) if c.requested > Decimal::ZERO => {
-                (c.authorisable / c.requested).min(Decimal::ONE)
-            }
+            (Some(_), false) => match (max_days, req_days) {
+                (Some(m), Some(_)) if covered.len() * n_eligible > 0 => {
+                    let per = if q.half_day { Decimal::new(5, 1) } else { Decimal::ONE };
+                    (m / (Decimal::from(covered.len() * n_eligible) * per)).min(Decimal::ONE)
+                }
+                _ => Decimal::ONE,
+            },
             _ => Decimal::ONE,
         }
     } else if eligible_covered_hours > Decimal::ZERO {
