@@ -114,8 +114,8 @@ const MARK_DECIDED: &str = "UPDATE applications SET state = $3, authorisation_nu
     WHERE id = $1 AND version = $2 AND state = 'submitted'";
 const SET_HOURS_AUTHORISED: &str = "UPDATE application_workers SET hours_authorised = $3 \
     WHERE application_id = $1 AND worker_id = $2";
-const NEXT_COUNTER: &str = "INSERT INTO counters (kind, office_id, year, last_value) \
-    VALUES ($1, $2, $3, 1) ON CONFLICT (kind, office_id, year) \
+const NEXT_COUNTER: &str = "INSERT INTO counters (kind, scope, year, last_value) \
+    VALUES ($1, $2, $3, 1) ON CONFLICT (kind, scope, year) \
     DO UPDATE SET last_value = counters.last_value + 1 RETURNING last_value";
 
 impl Tx {
@@ -302,14 +302,14 @@ impl Tx {
         Ok(())
     }
 
-    /// Next value of a per-office, per-year counter (`kind` e.g. `protocol`,
-    /// `authorisation`). Allocated inside the caller's transaction: on PostgreSQL the
+    /// Next value of a per-year counter (`kind` e.g. `protocol`, `authorisation`,
+    /// `ticket`; `scope` an office code, or `""` for platform-wide sequences). Allocated inside the caller's transaction: on PostgreSQL the
     /// upserted row stays locked until commit, on SQLite the writer is exclusive, so
     /// numbers are unique and a rollback leaves no gap.
-    pub async fn next_counter(&mut self, kind: &str, office: OfficeId, year: i32) -> Result<i64> {
+    pub async fn next_counter(&mut self, kind: &str, scope: &str, year: i32) -> Result<i64> {
         Ok(on!(self, |c| sqlx::query_scalar(NEXT_COUNTER)
             .bind(kind)
-            .bind(office)
+            .bind(scope)
             .bind(i64::from(year))
             .fetch_one(c)
             .await?))

@@ -154,18 +154,18 @@ async fn counters_are_per_office_and_year_and_roll_back_with_the_transaction() {
     tx.commit().await.unwrap();
 
     let mut tx = db.begin().await.unwrap();
-    assert_eq!(tx.next_counter("protocol", a, 2026).await.unwrap(), 1);
-    assert_eq!(tx.next_counter("protocol", a, 2026).await.unwrap(), 2);
-    assert_eq!(tx.next_counter("protocol", b, 2026).await.unwrap(), 1);
-    assert_eq!(tx.next_counter("protocol", a, 2027).await.unwrap(), 1);
+    assert_eq!(tx.next_counter("protocol", "4900", 2026).await.unwrap(), 1);
+    assert_eq!(tx.next_counter("protocol", "4900", 2026).await.unwrap(), 2);
+    assert_eq!(tx.next_counter("protocol", "7000", 2026).await.unwrap(), 1);
+    assert_eq!(tx.next_counter("protocol", "4900", 2027).await.unwrap(), 1);
     tx.commit().await.unwrap();
 
     let mut tx = db.begin().await.unwrap();
-    assert_eq!(tx.next_counter("protocol", a, 2026).await.unwrap(), 3);
+    assert_eq!(tx.next_counter("protocol", "4900", 2026).await.unwrap(), 3);
     tx.rollback().await.unwrap();
     let mut tx = db.begin().await.unwrap();
     assert_eq!(
-        tx.next_counter("protocol", a, 2026).await.unwrap(),
+        tx.next_counter("protocol", "4900", 2026).await.unwrap(),
         3,
         "a rollback leaves no gap"
     );

@@ -149,14 +149,15 @@ CREATE TABLE application_workers (
 );
 CREATE INDEX application_workers_worker ON application_workers (worker_id);
 
--- Human-readable numbers (protocol, authorisation) per office and year, allocated with an
--- upsert inside the caller's transaction so a rolled-back submission leaves no gap.
+-- Human-readable numbers (protocol and authorisation per office and year, tickets per year),
+-- allocated with an upsert inside the caller's transaction so a rolled-back submission
+-- leaves no gap. `scope` is the office code, or '' for platform-wide sequences.
 CREATE TABLE counters (
     kind       TEXT NOT NULL,
-    office_id  BIGINT NOT NULL REFERENCES offices (id),
+    scope      TEXT NOT NULL,
     year       BIGINT NOT NULL,
     last_value BIGINT NOT NULL,
-    PRIMARY KEY (kind, office_id, year)
+    PRIMARY KEY (kind, scope, year)
 );
 
 CREATE TABLE idempotency_keys (

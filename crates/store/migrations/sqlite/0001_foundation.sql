@@ -148,14 +148,15 @@ CREATE TABLE application_workers (
 );
 CREATE INDEX application_workers_worker ON application_workers (worker_id);
 
--- Human-readable numbers (protocol, authorisation) per office and year, allocated with an
--- upsert inside the caller's transaction so a rolled-back submission leaves no gap.
+-- Human-readable numbers (protocol and authorisation per office and year, tickets per year),
+-- allocated with an upsert inside the caller's transaction so a rolled-back submission
+-- leaves no gap. `scope` is the office code, or '' for platform-wide sequences.
 CREATE TABLE counters (
     kind       TEXT NOT NULL,
-    office_id  INTEGER NOT NULL REFERENCES offices (id),
+    scope      TEXT NOT NULL,
     year       INTEGER NOT NULL,
     last_value INTEGER NOT NULL,
-    PRIMARY KEY (kind, office_id, year)
+    PRIMARY KEY (kind, scope, year)
 );
 
 CREATE TABLE idempotency_keys (

@@ -1,0 +1,968 @@
+//! Applications (domande): draft → submitted → authorised / partially authorised /
+//! rejected, or withdrawn (R-IST-1, R-APP-6, R-IST-3). Every state change and its audit
+//! event are written in one transaction.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use omnia_domain::application::ReductionKind;
+use omnia_domain::benefit::Benefit;
+use omnia_domain::ids::{AuthorisationNumber, ProtocolNumber, Ticket};
+use omnia_domain::reference::Reference;
+use omnia_store::applications::{ApplicationListRow, NewApplicationRow};
+use omnia_store::audit::NewAuditEvent;
+use omnia_store::{
+    ApplicationId, ApplicationRow, ApplicationState, EmployerId, OfficeId, Qualifica, Role, Tx,
+    UnitId, UserId, WorkerId,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::scope::office_sees;
+use crate::{EmployerScope, FieldError, OfficeScope, Principal, ServiceError, Services};
+
+/// R-LIM-1: a CIGO request covers at most 13 weeks.
+pub const CIGO_MAX_WEEKS: i64 = 13;
+
+// ---- inputs --------------------------------------------------------------------------
+
+/// A new application (draft). Field names are the JSON names; form fields are mapped in
+/// the `field` of each [`FieldError`].
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApplication {
+    pub unit_id: UnitId,
+    #[schema(value_type = String, example = "cigo")]
+    pub benefit: Benefit,
+    /// Causale code from the reference data, e.g. `MLC`.
+    pub causale: String,
+    #[schema(value_type = String, example = "sospensione")]
+    pub kind: ReductionKind,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub workers: Vec<RequestedWorker>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestedWorker {
+    pub worker_id: WorkerId,
+    /// Hours of integration requested for the whole period.
+    pub hours: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Authorised,
+    Rejected,
+}
+
+/// An operator's decision (R-IST-3). `hours` lists authorised hours per worker for a
+/// partial authorisation (workers not listed get 0); `None` authorises everything requested.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    pub outcome: Outcome,
+    /// Mandatory for a rejection or a partial authorisation.
+    pub motivation: Option<String>,
+    #[schema(value_type = Option<Vec<Vec<i64>>>)]
+    pub hours: Option<Vec<(WorkerId, u32)>>,
+}
+
+// ---- views ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EmployerRef {
+    pub id: EmployerId,
+    pub cf: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UnitRef {
+    pub id: UnitId,
+    pub name: String,
+    pub comune: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OfficeRef {
+    pub id: OfficeId,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CausaleRef {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WorkerLine {
+    pub worker_id: WorkerId,
+    pub cf: String,
+    /// "Surname Name".
+    pub name: String,
+    pub hours_requested: i64,
+    pub hours_authorised: Option<i64>,
+}
+
+/// Everything a page needs about one application.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApplicationView {
+    pub id: ApplicationId,
+    pub ticket: Option<String>,
+    pub protocol_number: Option<String>,
+    pub authorisation_number: Option<String>,
+    pub state: ApplicationState,
+    pub state_label: String,
+    pub employer: EmployerRef,
+    pub unit: UnitRef,
+    pub office: OfficeRef,
+    #[schema(value_type = String, example = "cigo")]
+    pub benefit: Benefit,
+    pub benefit_label: String,
+    pub causale: CausaleRef,
+    #[schema(value_type = String, example = "sospensione")]
+    pub kind: ReductionKind,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub workers: Vec<WorkerLine>,
+    pub total_hours_requested: i64,
+    pub total_hours_authorised: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub motivation: Option<String>,
+    /// Optimistic-concurrency version (changes with every state change).
+    pub version: i64,
+}
+
+/// A row of an application list.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApplicationSummary {
+    pub id: ApplicationId,
+    pub employer: EmployerRef,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    #[schema(value_type = String, example = "cigo")]
+    pub benefit: Benefit,
+    pub causale: String,
+    #[schema(value_type = String, example = "sospensione")]
+    pub kind: ReductionKind,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub state: ApplicationState,
+    pub state_label: String,
+    pub protocol_number: Option<String>,
+    pub authorisation_number: Option<String>,
+    pub total_hours_requested: i64,
+    pub total_hours_authorised: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+fn internal(what: &str) -> ServiceError {
+    ServiceError::Internal(what.to_owned())
+}
+
+fn parse_benefit(s: &str) -> Result<Benefit, ServiceError> {
+    Benefit::parse(s).ok_or_else(|| internal("stored benefit"))
+}
+
+fn kind_code(k: ReductionKind) -> &'static str {
+    match k {
+        ReductionKind::Sospensione => "sospensione",
+        ReductionKind::Riduzione => "riduzione",
+    }
+}
+
+fn parse_kind(s: &str) -> Result<ReductionKind, ServiceError> {
+    match s {
+        "sospensione" => Ok(ReductionKind::Sospensione),
+        "riduzione" => Ok(ReductionKind::Riduzione),
+        _ => Err(internal("stored reduction kind")),
+    }
+}
+
+impl TryFrom<ApplicationListRow> for ApplicationSummary {
+    type Error = ServiceError;
+    fn try_from(r: ApplicationListRow) -> Result<Self, ServiceError> {
+        Ok(ApplicationSummary {
+            id: r.id,
+            employer: EmployerRef {
+                id: r.employer_id,
+                cf: r.employer_cf,
+                name: r.employer_name,
+            },
+            unit_id: r.unit_id,
+            unit_name: r.unit_name,
+            benefit: parse_benefit(&r.benefit)?,
+            causale: r.causale,
+            kind: parse_kind(&r.kind)?,
+            start: r.start_date,
+            end: r.end_date,
+            state_label: r.state.label_it().to_owned(),
+            state: r.state,
+            protocol_number: r.protocol_number,
+            authorisation_number: r.authorisation_number,
+            total_hours_requested: r.hours_requested,
+            total_hours_authorised: r.hours_authorised,
+            created_at: r.created_at,
+            submitted_at: r.submitted_at,
+            decided_at: r.decided_at,
+        })
+    }
+}
+
+fn summaries(rows: Vec<ApplicationListRow>) -> Result<Vec<ApplicationSummary>, ServiceError> {
+    rows.into_iter().map(ApplicationSummary::try_from).collect()
+}
+
+/// Weeks touched by a period counted as ceil(days / 7): 13 weeks = at most 91 days.
+fn weeks_of(start: NaiveDate, end: NaiveDate) -> i64 {
+    let days = (end - start).num_days() + 1;
+    (days + 6) / 7
+}
+
+/// Loads the full view of an application inside `tx`.
+async fn load_view(tx: &mut Tx, app: &ApplicationRow) -> Result<ApplicationView, ServiceError> {
+    let employer = tx
+        .employer(app.employer_id)
+        .await?
+        .ok_or_else(|| internal("employer of application"))?;
+    let unit = tx
+        .unit(app.unit_id)
+        .await?
+        .ok_or_else(|| internal("unit of application"))?;
+    let office = tx
+        .office(unit.office_id)
+        .await?
+        .ok_or_else(|| internal("office of unit"))?;
+    let lines = tx.application_workers(app.id).await?;
+    let mut workers = Vec::with_capacity(lines.len());
+    for l in lines {
+        let w = tx
+            .worker(l.worker_id)
+            .await?
+            .ok_or_else(|| internal("worker of application"))?;
+        workers.push(WorkerLine {
+            worker_id: l.worker_id,
+            cf: w.cf,
+            name: format!("{} {}", w.surname, w.name),
+            hours_requested: l.hours_requested,
+            hours_authorised: l.hours_authorised,
+        });
+    }
+    let total_hours_requested = workers.iter().map(|w| w.hours_requested).sum();
+    let total_hours_authorised = if workers.iter().any(|w| w.hours_authorised.is_some()) {
+        Some(workers.iter().filter_map(|w| w.hours_authorised).sum())
+    } else {
+        None
+    };
+    let benefit = parse_benefit(&app.benefit)?;
+    let causale_label = Reference::builtin()
+        .causale(&app.causale)
+        .map(|c| c.label_it.clone())
+        .unwrap_or_else(|| app.causale.clone());
+    Ok(ApplicationView {
+        id: app.id,
+        ticket: app.ticket.clone(),
+        protocol_number: app.protocol_number.clone(),
+        authorisation_number: app.authorisation_number.clone(),
+        state: app.state,
+        state_label: app.state.label_it().to_owned(),
+        employer: EmployerRef {
+            id: employer.id,
+            cf: employer.cf,
+            name: employer.name,
+        },
+        unit: UnitRef {
+            id: unit.id,
+            name: unit.name,
+            comune: unit.comune,
+        },
+        office: OfficeRef {
+            id: office.id,
+            code: office.code,
+            name: office.name,
+        },
+        benefit,
+        benefit_label: benefit.label_it().to_owned(),
+        causale: CausaleRef {
+            code: app.causale.clone(),
+            label: causale_label,
+        },
+        kind: parse_kind(&app.kind)?,
+        start: app.start_date,
+        end: app.end_date,
+        workers,
+        total_hours_requested,
+        total_hours_authorised,
+        created_at: app.created_at,
+        submitted_at: app.submitted_at,
+        decided_at: app.decided_at,
+        motivation: app.motivation.clone(),
+        version: app.version,
+    })
+}
+
+async fn reload(tx: &mut Tx, id: ApplicationId) -> Result<ApplicationView, ServiceError> {
+    let app = tx
+        .application(id)
+        .await?
+        .ok_or_else(|| internal("application vanished"))?;
+    load_view(tx, &app).await
+}
+
+fn audit(
+    actor: UserId,
+    on_behalf_of: Option<EmployerId>,
+    action: &str,
+    id: ApplicationId,
+    details: serde_json::Value,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        actor: Some(actor),
+        on_behalf_of,
+        action: action.into(),
+        target_type: "application".into(),
+        target_id: id.to_string(),
+        details,
+    }
+}
+
+impl Services {
+    /// Creates a draft after checking every field; all problems are reported at once and
+    /// nothing is written unless all pass.
+    pub async fn create_draft(
+        &self,
+        s: &EmployerScope,
+        input: NewApplication,
+    ) -> Result<ApplicationView, ServiceError> {
+        let mut tx = self.db().begin().await?;
+        let errors = self.validate_new(&mut tx, s, &input).await?;
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let id = ApplicationId::new_v7();
+        let now = self.now();
+        tx.insert_application(&NewApplicationRow {
+            id,
+            employer_id: s.employer_id(),
+            unit_id: input.unit_id,
+            benefit: input.benefit.code().to_owned(),
+            causale: input.causale.clone(),
+            kind: kind_code(input.kind).to_owned(),
+            start_date: input.start,
+            end_date: input.end,
+            created_by: s.actor(),
+            created_at: now,
+        })
+        .await?;
+        for w in &input.workers {
+            tx.insert_application_worker(id, w.worker_id, i64::from(w.hours))
+                .await?;
+        }
+        tx.append_audit(audit(
+            s.actor(),
+            Some(s.employer_id()),
+            "application.create",
+            id,
+            serde_json::json!({ "benefit": input.benefit.code(), "causale": input.causale, "unit_id": input.unit_id }),
+        ))
+        .await?;
+        let view = reload(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    async fn validate_new(
+        &self,
+        tx: &mut Tx,
+        s: &EmployerScope,
+        input: &NewApplication,
+    ) -> Result<Vec<FieldError>, ServiceError> {
+        let mut errors = Vec::new();
+        let unit = tx
+            .unit(input.unit_id)
+            .await?
+            .filter(|u| u.employer_id == s.employer_id());
+        if unit.is_none() {
+            // Same answer for another employer's UP as for a nonexistent one.
+            errors.push(FieldError::new(
+                "/unit_id",
+                "unita_produttiva",
+                "unknown_unit",
+                "Unità produttiva non trovata tra quelle del datore di lavoro.",
+                "Productive unit not found among the employer's units.",
+            ));
+        }
+
+        let period_ok = input.start <= input.end;
+        if !period_ok {
+            errors.push(FieldError::new(
+                "/end",
+                "data_fine",
+                "end_before_start",
+                "La data di fine precede la data di inizio.",
+                "The end date is before the start date.",
+            ));
+        }
+        let weeks = if period_ok {
+            weeks_of(input.start, input.end)
+        } else {
+            0
+        };
+        if period_ok && input.benefit == Benefit::Cigo && weeks > CIGO_MAX_WEEKS {
+            errors.push(FieldError::new(
+                "/end",
+                "data_fine",
+                "period_too_long",
+                format!(
+                    "Una domanda di CIGO copre al massimo {CIGO_MAX_WEEKS} settimane (R-LIM-1); il periodo indicato ne copre {weeks}."
+                ),
+                format!("A CIGO application covers at most {CIGO_MAX_WEEKS} weeks (R-LIM-1); this period covers {weeks}."),
+            ));
+        }
+
+        let reference = Reference::builtin();
+        match reference.causale(&input.causale) {
+            None => errors.push(FieldError::new(
+                "/causale",
+                "causale",
+                "unknown_causale",
+                format!(
+                    "Causale «{}» inesistente.",
+                    input.causale.chars().take(20).collect::<String>()
+                ),
+                format!(
+                    "Unknown causale {:?}.",
+                    input.causale.chars().take(20).collect::<String>()
+                ),
+            )),
+            Some(c) => {
+                let usable = reference
+                    .causali_for(input.benefit, input.start)
+                    .iter()
+                    .any(|x| x.code == c.code);
+                if !usable {
+                    errors.push(FieldError::new(
+                        "/causale",
+                        "causale",
+                        "causale_not_for_benefit",
+                        format!(
+                            "La causale «{}» non è ammessa per {} alla data di inizio {}.",
+                            c.label_it,
+                            input.benefit.label_it(),
+                            input.start.format("%d/%m/%Y")
+                        ),
+                        format!(
+                            "Causale {} is not accepted for {} on the start date {}.",
+                            c.code,
+                            input.benefit.label_en(),
+                            input.start
+                        ),
+                    ));
+                }
+            }
+        }
+
+        if input.workers.is_empty() {
+            errors.push(FieldError::new(
+                "/workers",
+                "lavoratori",
+                "no_workers",
+                "Indicare almeno un lavoratore.",
+                "List at least one worker.",
+            ));
+        }
+        let staff = tx.workers_of_employer(s.employer_id()).await?;
+        let mut seen = HashSet::new();
+        for (i, rw) in input.workers.iter().enumerate() {
+            let ptr = format!("/workers/{i}/worker_id");
+            let field = format!("lavoratore_{}", rw.worker_id);
+            let worker = staff
+                .iter()
+                .find(|w| w.id == rw.worker_id && unit.as_ref().is_none_or(|u| u.id == w.unit_id));
+            let Some(worker) = worker else {
+                errors.push(FieldError::new(
+                    ptr,
+                    field,
+                    "unknown_worker",
+                    "Lavoratore non trovato nell'unità produttiva indicata.",
+                    "Worker not found in the given productive unit.",
+                ));
+                continue;
+            };
+            if !seen.insert(rw.worker_id) {
+                errors.push(FieldError::new(
+                    ptr,
+                    field,
+                    "duplicate_worker",
+                    "Lavoratore indicato più di una volta.",
+                    "Worker listed more than once.",
+                ));
+                continue;
+            }
+            if worker.qualifica == Qualifica::Dirigente {
+                errors.push(FieldError::new(
+                    ptr,
+                    field,
+                    "dirigente_excluded",
+                    format!(
+                        "{} {} è un dirigente: i dirigenti sono esclusi (R-ELIG-1).",
+                        worker.surname, worker.name
+                    ),
+                    format!(
+                        "{} {} is a dirigente: executives are excluded (R-ELIG-1).",
+                        worker.surname, worker.name
+                    ),
+                ));
+                continue;
+            }
+            let max = worker.weekly_hours * weeks.max(1);
+            if rw.hours == 0 || (period_ok && i64::from(rw.hours) > max) {
+                errors.push(FieldError::new(
+                    format!("/workers/{i}/hours"),
+                    format!("ore_{}", rw.worker_id),
+                    "hours_out_of_range",
+                    format!(
+                        "Le ore devono essere tra 1 e {max} (orario contrattuale settimanale {} × {} settimane).",
+                        worker.weekly_hours,
+                        weeks.max(1)
+                    ),
+                    format!(
+                        "Hours must be between 1 and {max} (weekly contractual hours {} × {} weeks).",
+                        worker.weekly_hours,
+                        weeks.max(1)
+                    ),
+                ));
+            }
+        }
+        Ok(errors)
+    }
+
+    /// Applications of every employer `p` may act for, newest first. Operators and
+    /// administrators get an empty list (operators use [`Services::office_queue`]).
+    pub async fn applications_for(
+        &self,
+        p: &Principal,
+    ) -> Result<Vec<ApplicationSummary>, ServiceError> {
+        let mut tx = self.db().read().await?;
+        let rows = match (p.role, p.employer_id) {
+            (Role::EmployerUser, Some(e)) => tx.applications_of_employer(e).await?,
+            (Role::Intermediary, _) => {
+                tx.applications_of_intermediary(p.user_id, self.today())
+                    .await?
+            }
+            _ => vec![],
+        };
+        summaries(rows)
+    }
+
+    /// Applications of one employer (for a page scoped to it).
+    pub async fn applications_of(
+        &self,
+        s: &EmployerScope,
+    ) -> Result<Vec<ApplicationSummary>, ServiceError> {
+        let mut tx = self.db().read().await?;
+        summaries(tx.applications_of_employer(s.employer_id()).await?)
+    }
+
+    /// One application, for the employer side (its user or a delegated intermediary) or an
+    /// operator of the office serving its UP (once submitted). `NotFound` otherwise.
+    pub async fn application(
+        &self,
+        p: &Principal,
+        id: ApplicationId,
+    ) -> Result<ApplicationView, ServiceError> {
+        let mut tx = self.db().read().await?;
+        let app = tx.application(id).await?.ok_or(ServiceError::NotFound)?;
+        let visible = match p.role {
+            Role::EmployerUser | Role::Intermediary => self
+                .employer_scope_in(&mut tx, p, app.employer_id)
+                .await
+                .is_ok(),
+            Role::Operator => match self.office_scope(p) {
+                Ok(o) => {
+                    let unit = tx
+                        .unit(app.unit_id)
+                        .await?
+                        .ok_or_else(|| internal("unit"))?;
+                    office_sees(&o, &app, &unit)
+                }
+                Err(_) => false,
+            },
+            Role::Administrator => false,
+        };
+        if !visible {
+            return Err(ServiceError::NotFound);
+        }
+        load_view(&mut tx, &app).await
+    }
+
+    /// Loads an application for an employer-side state change, resolving the scope.
+    async fn employer_side(
+        &self,
+        tx: &mut Tx,
+        p: &Principal,
+        id: ApplicationId,
+    ) -> Result<(EmployerScope, ApplicationRow), ServiceError> {
+        let app = tx.application(id).await?.ok_or(ServiceError::NotFound)?;
+        let scope = self.employer_scope_in(tx, p, app.employer_id).await?;
+        Ok((scope, app))
+    }
+
+    /// draft → submitted: protocol number (per office and year), a new ticket, the
+    /// submission time and an immutable JSON snapshot of what was submitted (R-APP-6).
+    pub async fn submit(
+        &self,
+        p: &Principal,
+        id: ApplicationId,
+    ) -> Result<ApplicationView, ServiceError> {
+        let mut tx = self.db().begin().await?;
+        let (scope, app) = self.employer_side(&mut tx, p, id).await?;
+        match app.state {
+            ApplicationState::Draft => {}
+            ApplicationState::Submitted
+            | ApplicationState::Authorised
+            | ApplicationState::PartiallyAuthorised
+            | ApplicationState::Rejected => {
+                return Err(ServiceError::conflict(
+                    "already_submitted",
+                    "La domanda è già stata inviata.",
+                ));
+            }
+            ApplicationState::Withdrawn => {
+                return Err(ServiceError::conflict(
+                    "withdrawn",
+                    "La domanda è stata ritirata e non può essere inviata.",
+                ));
+            }
+        }
+        let now = self.now();
+        let year = now.year();
+        let unit = tx
+            .unit(app.unit_id)
+            .await?
+            .ok_or_else(|| internal("unit"))?;
+        let office = tx
+            .office(unit.office_id)
+            .await?
+            .ok_or_else(|| internal("office"))?;
+        let seq = tx.next_counter("protocol", &office.code, year).await?;
+        let protocol = ProtocolNumber::new(&office.code, year, to_u32(seq)?)
+            .map_err(|e| ServiceError::Internal(format!("protocol number: {e}")))?;
+        let tseq = tx.next_counter("ticket", "", year).await?;
+        let ticket = Ticket::new(year, to_u32(tseq)?)
+            .map_err(|e| ServiceError::Internal(format!("ticket: {e}")))?;
+
+        // The snapshot is the view as submitted: later reads of the live rows may show
+        // decisions, never different contents.
+        let mut snapshot = load_view(&mut tx, &app).await?;
+        snapshot.state = ApplicationState::Submitted;
+        snapshot.state_label = ApplicationState::Submitted.label_it().to_owned();
+        snapshot.protocol_number = Some(protocol.as_str().to_owned());
+        snapshot.ticket = Some(ticket.as_str().to_owned());
+        snapshot.submitted_at = Some(now);
+        snapshot.version = app.version + 1;
+        let snapshot_json =
+            serde_json::to_string(&serde_json::json!({ "schema": 1, "application": snapshot }))
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+
+        let ok = tx
+            .mark_submitted(
+                id,
+                app.version,
+                ticket.as_str(),
+                protocol.as_str(),
+                now,
+                &snapshot_json,
+            )
+            .await?;
+        if !ok {
+            return Err(concurrent());
+        }
+        tx.append_audit(audit(
+            scope.actor(),
+            Some(scope.employer_id()),
+            "application.submit",
+            id,
+            serde_json::json!({ "protocol_number": protocol.as_str(), "ticket": ticket.as_str() }),
+        ))
+        .await?;
+        let view = reload(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// The immutable snapshot taken at submission (JSON), for the employer side or the
+    /// serving office. `None` for drafts.
+    pub async fn submitted_snapshot(
+        &self,
+        p: &Principal,
+        id: ApplicationId,
+    ) -> Result<Option<serde_json::Value>, ServiceError> {
+        // Visibility is exactly that of `application`.
+        self.application(p, id).await?;
+        let mut tx = self.db().read().await?;
+        let app = tx.application(id).await?.ok_or(ServiceError::NotFound)?;
+        app.snapshot
+            .map(|s| serde_json::from_str(&s).map_err(|e| ServiceError::Internal(e.to_string())))
+            .transpose()
+    }
+
+    /// Withdrawal (rinuncia) before the decision: from draft or submitted.
+    pub async fn withdraw(
+        &self,
+        p: &Principal,
+        id: ApplicationId,
+    ) -> Result<ApplicationView, ServiceError> {
+        let mut tx = self.db().begin().await?;
+        let (scope, app) = self.employer_side(&mut tx, p, id).await?;
+        match app.state {
+            ApplicationState::Draft | ApplicationState::Submitted => {}
+            ApplicationState::Withdrawn => {
+                return Err(ServiceError::conflict(
+                    "already_withdrawn",
+                    "La domanda è già stata ritirata.",
+                ));
+            }
+            ApplicationState::Authorised
+            | ApplicationState::PartiallyAuthorised
+            | ApplicationState::Rejected => {
+                return Err(ServiceError::conflict(
+                    "already_decided",
+                    "La domanda è già stata decisa e non può essere ritirata.",
+                ));
+            }
+        }
+        let now = self.now();
+        if !tx.mark_withdrawn(id, app.version, now).await? {
+            return Err(concurrent());
+        }
+        tx.append_audit(audit(
+            scope.actor(),
+            Some(scope.employer_id()),
+            "application.withdraw",
+            id,
+            serde_json::json!({ "from_state": app.state.as_str() }),
+        ))
+        .await?;
+        let view = reload(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Submitted applications awaiting a decision whose UP the office serves, oldest first.
+    pub async fn office_queue(
+        &self,
+        o: &OfficeScope,
+    ) -> Result<Vec<ApplicationSummary>, ServiceError> {
+        let mut tx = self.db().read().await?;
+        summaries(
+            tx.applications_of_office(o.office_id(), ApplicationState::Submitted)
+                .await?,
+        )
+    }
+
+    /// The office's most recent decisions.
+    pub async fn office_decisions(
+        &self,
+        o: &OfficeScope,
+        limit: i64,
+    ) -> Result<Vec<ApplicationSummary>, ServiceError> {
+        let mut tx = self.db().read().await?;
+        summaries(
+            tx.decided_by_office(o.office_id(), limit.clamp(1, 500))
+                .await?,
+        )
+    }
+
+    /// Decides a submitted application of the office (R-IST-3): authorisation number for
+    /// (partial) authorisations, hours per worker, motivation mandatory for partial and
+    /// rejected. Another office's application is `NotFound`.
+    pub async fn decide(
+        &self,
+        o: &OfficeScope,
+        id: ApplicationId,
+        d: Decision,
+    ) -> Result<ApplicationView, ServiceError> {
+        let mut tx = self.db().begin().await?;
+        let app = tx.application(id).await?.ok_or(ServiceError::NotFound)?;
+        let unit = tx
+            .unit(app.unit_id)
+            .await?
+            .ok_or_else(|| internal("unit"))?;
+        if !office_sees(o, &app, &unit) {
+            return Err(ServiceError::NotFound);
+        }
+        match app.state {
+            ApplicationState::Submitted => {}
+            ApplicationState::Withdrawn => {
+                return Err(ServiceError::conflict(
+                    "withdrawn",
+                    "La domanda è stata ritirata dal richiedente.",
+                ));
+            }
+            _ => {
+                return Err(ServiceError::conflict(
+                    "already_decided",
+                    "La domanda è già stata decisa.",
+                ));
+            }
+        }
+        let lines = tx.application_workers(id).await?;
+        let motivation = d
+            .motivation
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty());
+        let mut errors = Vec::new();
+
+        // Hours per worker, validated against the request.
+        let mut authorised: Vec<(WorkerId, i64)> = match (d.outcome, &d.hours) {
+            (Outcome::Rejected, _) => lines.iter().map(|l| (l.worker_id, 0)).collect(),
+            (Outcome::Authorised, None) => lines
+                .iter()
+                .map(|l| (l.worker_id, l.hours_requested))
+                .collect(),
+            (Outcome::Authorised, Some(hours)) => {
+                let mut seen = HashSet::new();
+                for (i, (w, h)) in hours.iter().enumerate() {
+                    match lines.iter().find(|l| l.worker_id == *w) {
+                        None => errors.push(FieldError::new(
+                            format!("/hours/{i}/0"),
+                            format!("ore_autorizzate_{w}"),
+                            "unknown_worker",
+                            "Lavoratore non compreso nella domanda.",
+                            "Worker not included in the application.",
+                        )),
+                        Some(_) if !seen.insert(*w) => errors.push(FieldError::new(
+                            format!("/hours/{i}/0"),
+                            format!("ore_autorizzate_{w}"),
+                            "duplicate_worker",
+                            "Lavoratore indicato più di una volta.",
+                            "Worker listed more than once.",
+                        )),
+                        Some(l) if i64::from(*h) > l.hours_requested => errors.push(FieldError::new(
+                            format!("/hours/{i}/1"),
+                            format!("ore_autorizzate_{w}"),
+                            "hours_above_requested",
+                            format!("Le ore autorizzate non possono superare quelle richieste ({}).", l.hours_requested),
+                            format!("Authorised hours cannot exceed the requested ones ({}).", l.hours_requested),
+                        )),
+                        Some(_) => {}
+                    }
+                }
+                lines
+                    .iter()
+                    .map(|l| {
+                        let h = hours
+                            .iter()
+                            .find(|(w, _)| *w == l.worker_id)
+                            .map(|(_, h)| i64::from(*h))
+                            .unwrap_or(0);
+                        (l.worker_id, h.min(l.hours_requested))
+                    })
+                    .collect()
+            }
+        };
+        let total: i64 = authorised.iter().map(|(_, h)| h).sum();
+        let full = lines.iter().all(|l| {
+            authorised
+                .iter()
+                .any(|(w, h)| *w == l.worker_id && *h == l.hours_requested)
+        });
+        let state = match d.outcome {
+            Outcome::Rejected => ApplicationState::Rejected,
+            Outcome::Authorised if full => ApplicationState::Authorised,
+            Outcome::Authorised => ApplicationState::PartiallyAuthorised,
+        };
+        if d.outcome == Outcome::Authorised && total == 0 && errors.is_empty() {
+            errors.push(FieldError::new(
+                "/hours",
+                "ore_autorizzate",
+                "nothing_authorised",
+                "Nessuna ora autorizzata: per non autorizzare la domanda, respingerla con motivazione.",
+                "No hours authorised: to refuse the application, reject it with a motivation.",
+            ));
+        }
+        if state != ApplicationState::Authorised && motivation.is_none() {
+            errors.push(FieldError::new(
+                "/motivation",
+                "motivazione",
+                "motivation_required",
+                "La motivazione è obbligatoria per il rigetto e l'autorizzazione parziale (R-IST-3).",
+                "A motivation is required for a rejection or a partial authorisation (R-IST-3).",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+
+        let now = self.now();
+        let office = tx
+            .office(o.office_id())
+            .await?
+            .ok_or_else(|| internal("office"))?;
+        let number = if state == ApplicationState::Rejected {
+            None
+        } else {
+            let seq = tx
+                .next_counter("authorisation", &office.code, now.year())
+                .await?;
+            let n = AuthorisationNumber::new(&office.code, now.year(), to_u32(seq)?)
+                .map_err(|e| ServiceError::Internal(format!("authorisation number: {e}")))?;
+            Some(n.as_str().to_owned())
+        };
+        if !tx
+            .mark_decided(
+                id,
+                app.version,
+                state,
+                number.as_deref(),
+                now,
+                o.actor(),
+                motivation,
+            )
+            .await?
+        {
+            return Err(concurrent());
+        }
+        authorised.sort();
+        for (w, h) in &authorised {
+            tx.set_hours_authorised(id, *w, *h).await?;
+        }
+        tx.append_audit(audit(
+            o.actor(),
+            None,
+            "application.decide",
+            id,
+            serde_json::json!({
+                "employer_id": app.employer_id,
+                "outcome": state.as_str(),
+                "authorisation_number": number,
+                "hours_authorised": total,
+            }),
+        ))
+        .await?;
+        let view = reload(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+}
+
+fn to_u32(n: i64) -> Result<u32, ServiceError> {
+    u32::try_from(n).map_err(|_| internal("counter overflow"))
+}
+
+fn concurrent() -> ServiceError {
+    ServiceError::conflict(
+        "concurrent_update",
+        "La domanda è stata modificata da un'altra operazione: ricaricare la pagina.",
+    )
+}
