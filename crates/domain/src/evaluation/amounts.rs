@@ -14,7 +14,9 @@ use crate::reference::{Massimale, Parameters, RateBand, Reference};
 
 /// Rounds money half-up to the cent (R-AMT-4).
 pub fn cents(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let mut r = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    r
 }
 
 /// The massimale applied for a year.
