@@ -49,7 +49,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `omnia serve`; resolves to { baseUrl, stop(), log() } once /readyz answers 200. */
 async function startServer() {
-  const bin = process.env.OMNIA_BIN || path.join(REPO, 'target', 'debug', 'omnia');
+  const bin =
+    process.env.OMNIA_BIN ||
+    path.join(process.env.CARGO_TARGET_DIR || path.join(REPO, 'target'), 'debug', 'omnia');
   if (!fs.existsSync(bin)) {
     throw new Error(`omnia binary not found at ${bin}: run \`cargo build\` first or set OMNIA_BIN`);
   }
