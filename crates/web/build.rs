@@ -67,7 +67,10 @@ fn main() {
 
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed={}", lockfile.display());
-    println!("cargo:rerun-if-changed={}", frontend.join("package.json").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        frontend.join("package.json").display()
+    );
     println!("cargo:rerun-if-changed={}", frontend.join("src").display());
     println!("cargo:rerun-if-changed={}", marker.display());
     println!("cargo:rerun-if-env-changed=OMNIA_NPM");
@@ -93,7 +96,10 @@ fn main() {
     }
 
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(files.windows(2).all(|w| w[0].0 != w[1].0), "duplicate asset path");
+    assert!(
+        files.windows(2).all(|w| w[0].0 != w[1].0),
+        "duplicate asset path"
+    );
 
     let mut all = Sha256::new();
     let mut table = String::from("&[\n");
@@ -146,10 +152,12 @@ fn content_type(url: &str) -> &'static str {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 fn write_if_changed(path: &Path, content: &str) {
@@ -187,7 +195,10 @@ fn ensure_node_modules(frontend: &Path, lockfile: &Path, marker: &Path) {
                 if stale {
                     let _ = fs::remove_dir(&lock);
                 } else if started.elapsed().unwrap_or_default() > Duration::from_secs(900) {
-                    panic!("omnia-web: timed out waiting for {} (another npm ci?)", lock.display());
+                    panic!(
+                        "omnia-web: timed out waiting for {} (another npm ci?)",
+                        lock.display()
+                    );
                 }
                 std::thread::sleep(Duration::from_millis(500));
             }
@@ -207,7 +218,13 @@ fn ensure_node_modules(frontend: &Path, lockfile: &Path, marker: &Path) {
 
     let npm = env::var("OMNIA_NPM").unwrap_or_else(|_| "npm".to_owned());
     let output = Command::new(&npm)
-        .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"])
+        .args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--loglevel=error",
+        ])
         .current_dir(frontend)
         .output();
     let output = match output {

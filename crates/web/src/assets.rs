@@ -46,7 +46,10 @@ pub fn all() -> &'static [(&'static str, &'static str, &'static str, &'static [u
 
 fn find(path: &str) -> Option<&'static (&'static str, &'static str, &'static str, &'static [u8])> {
     let assets = generated::ASSETS;
-    assets.binary_search_by(|(p, ..)| (*p).cmp(path)).ok().map(|i| &assets[i])
+    assets
+        .binary_search_by(|(p, ..)| (*p).cmp(path))
+        .ok()
+        .map(|i| &assets[i])
 }
 
 /// Versioned URL of an embedded asset, e.g. `url("omnia/omnia.css")` →
@@ -163,7 +166,10 @@ mod tests {
         let assets = all();
         assert!(assets.windows(2).all(|w| w[0].0 < w[1].0));
         let total: usize = assets.iter().map(|a| a.3.len()).sum();
-        assert!(total < 6 * 1024 * 1024, "embedded assets grew to {total} bytes");
+        assert!(
+            total < 6 * 1024 * 1024,
+            "embedded assets grew to {total} bytes"
+        );
     }
 
     #[test]
@@ -185,7 +191,10 @@ mod tests {
         let css = std::str::from_utf8(css).unwrap();
         for part in css.split("url(\"../").skip(1) {
             let target = part.split('"').next().unwrap();
-            assert!(find(target).is_some(), "omnia.css references missing {target}");
+            assert!(
+                find(target).is_some(),
+                "omnia.css references missing {target}"
+            );
         }
     }
 }
