@@ -114,13 +114,18 @@ fn run_op(s: &Value) -> Value {
             json!(format!("{}-W{:02}", w.year(), w.week()))
         }
         "window_ending" => {
-            let w = calendar::window_ending(date(&arg("date")), arg("weeks").as_u64().unwrap_or(104) as u32);
+            let w = calendar::window_ending(
+                date(&arg("date")),
+                arg("weeks").as_u64().unwrap_or(104) as u32,
+            );
             json!({"start": w.start(), "end": w.end()})
         }
         "working_days" => {
-            let pattern = calendar::WorkPattern::from_days(arg("days_per_week").as_u64().unwrap_or(5))
-                .expect("pattern");
-            let p = omnia_domain::application::Period::new(date(&arg("start")), date(&arg("end"))).expect("period");
+            let pattern =
+                calendar::WorkPattern::from_days(arg("days_per_week").as_u64().unwrap_or(5))
+                    .expect("pattern");
+            let p = omnia_domain::application::Period::new(date(&arg("start")), date(&arg("end")))
+                .expect("period");
             json!(pattern.working_days(&p).len())
         }
         "last_filing_day" => {
@@ -159,7 +164,9 @@ fn scenarios() {
         for s in doc["scenarios"].as_array().expect("scenarios array") {
             let id = s["id"].as_str().unwrap_or("?");
             assert!(
-                s["rule"].as_str().is_some_and(|r| r.starts_with("R-") || r.starts_with("ID-") || r.starts_with("CAL-")),
+                s["rule"].as_str().is_some_and(|r| r.starts_with("R-")
+                    || r.starts_with("ID-")
+                    || r.starts_with("CAL-")),
                 "{id}: every scenario cites a rule ID"
             );
             *counts.entry(family.clone()).or_default() += 1;
@@ -200,7 +207,10 @@ fn scenarios() {
                                 .as_array()
                                 .is_some_and(|fs| fs.iter().any(|f| matches_subset(f, w)));
                             if found != (k == "$has_finding") {
-                                failures.push(format!("{id}: {k} {w} not satisfied; findings {}", out["findings"]));
+                                failures.push(format!(
+                                    "{id}: {k} {w} not satisfied; findings {}",
+                                    out["findings"]
+                                ));
                             }
                         }
                     }
@@ -216,6 +226,11 @@ fn scenarios() {
     }
     let total: usize = counts.values().sum();
     println!("scenarios per family: {counts:?} (total {total})");
-    assert!(failures.is_empty(), "{} failing scenarios:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing scenarios:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(total >= 150, "at least 150 scenarios, found {total}");
 }

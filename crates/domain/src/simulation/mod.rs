@@ -848,7 +848,11 @@ pub fn simulate(
             (_, true) => Decimal::ZERO,
             (Some(_), false) => match (max_days, req_days) {
                 (Some(m), Some(_)) if covered.len() * n_eligible > 0 => {
-                    let per = if q.half_day { Decimal::new(5, 1) } else { Decimal::ONE };
+                    let per = if q.half_day {
+                        Decimal::new(5, 1)
+                    } else {
+                        Decimal::ONE
+                    };
                     (m / (Decimal::from(covered.len() * n_eligible) * per)).min(Decimal::ONE)
                 }
                 _ => Decimal::ONE,
@@ -860,6 +864,9 @@ pub fn simulate(
     } else {
         Decimal::ZERO
     };
+    if q.benefit == Benefit::Cisoa {
+        max_hours = eligible_covered_hours * hours_fraction;
+    }
     let partial = !blocking
         && (max_hours < requested_hours_all
             || max_weeks < requested_weeks
@@ -929,7 +936,7 @@ pub fn simulate(
         AdditionalContributionOutcome {
             rule: "R-AMT-3".into(),
             base: cents(base),
-            amount: Decimal::ZERO,
+            amount: cents(Decimal::ZERO),
             reduced_rates: false,
             bands: vec![],
             note: Some("no additional contribution for EONE causali".into()),
@@ -972,7 +979,7 @@ pub fn simulate(
             None => AdditionalContributionOutcome {
                 rule: "R-AMT-3".into(),
                 base: cents(base),
-                amount: Decimal::ZERO,
+                amount: cents(Decimal::ZERO),
                 reduced_rates: false,
                 bands: vec![],
                 note: Some("no additional-contribution rate in the reference data".into()),
