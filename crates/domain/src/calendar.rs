@@ -113,7 +113,27 @@ pub fn public_holidays(year: i32) -> Vec<(NaiveDate, &'static str)> {
 
 /// True for a national public holiday.
 pub fn is_public_holiday(d: NaiveDate) -> bool {
-    public_holidays(d.year()).iter().any(|(h, _)| *h == d)
+    let fixed = matches!(
+        (d.month(), d.day()),
+        (1, 1)
+            | (1, 6)
+            | (4, 25)
+            | (5, 1)
+            | (6, 2)
+            | (8, 15)
+            | (11, 1)
+            | (12, 8)
+            | (12, 25)
+            | (12, 26)
+    );
+    if fixed || (d.year() >= 2026 && d.month() == 10 && d.day() == 4) {
+        return true;
+    }
+    // Easter Sunday falls between 22 March and 25 April, Easter Monday up to 26 April.
+    if !(3..=4).contains(&d.month()) {
+        return false;
+    }
+    easter_sunday(d.year()).is_some_and(|e| d == e || e.succ_opt() == Some(d))
 }
 
 /// R-APP-3a: a last valid day on a Sunday or national holiday moves to the
@@ -182,6 +202,22 @@ mod tests {
 
     fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, dd).unwrap()
+    }
+
+    #[test]
+    fn fast_check_matches_the_list() {
+        for y in 2015..2035 {
+            let list = public_holidays(y);
+            let mut d = NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+            while d.year() == y {
+                assert_eq!(
+                    is_public_holiday(d),
+                    list.iter().any(|(h, _)| *h == d),
+                    "{d}"
+                );
+                d = d.succ_opt().unwrap();
+            }
+        }
     }
 
     #[test]

@@ -576,3 +576,65 @@ mod tests {
         assert!(r.validate().is_err());
     }
 }
+
+/// Every published version of the reference data; the one in force on a date
+/// is the latest whose `effective_from` is not after it (R-CAUS-1, R-AMT-2:
+/// administrators publish a new version with an effective date).
+#[derive(Debug, Clone, Default)]
+pub struct ReferenceVersions {
+    versions: Vec<Reference>,
+}
+
+impl ReferenceVersions {
+    /// Starts from the built-in version.
+    pub fn with_builtin() -> Self {
+        Self {
+            versions: vec![Reference::builtin().clone()],
+        }
+    }
+
+    /// Adds a validated version; a version label may be published only once.
+    pub fn publish(&mut self, r: Reference) -> Result<(), ReferenceError> {
+        r.validate()?;
+        if self.versions.iter().any(|v| v.version == r.version) {
+            return Err(ReferenceError::Invalid(format!(
+                "version '{}' already published",
+                r.version
+            )));
+        }
+        self.versions.push(r);
+        self.versions.sort_by_key(|v| v.effective_from);
+        Ok(())
+    }
+
+    /// The version in force on `date` (the earliest one for older dates).
+    pub fn in_force(&self, date: NaiveDate) -> Option<&Reference> {
+        self.versions
+            .iter()
+            .rev()
+            .find(|v| v.effective_from <= date)
+            .or_else(|| self.versions.first())
+    }
+
+    pub fn versions(&self) -> &[Reference] {
+        &self.versions
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    #[test]
+    fn a_new_version_takes_effect_on_its_date() {
+        let mut all = ReferenceVersions::with_builtin();
+        let mut next = Reference::builtin().clone();
+        next.version = "2027.1".into();
+        next.effective_from = NaiveDate::from_ymd_opt(2027, 2, 1).unwrap();
+        all.publish(next.clone()).unwrap();
+        assert!(all.publish(next).is_err());
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(all.in_force(d(2027, 1, 31)).unwrap().version, "2026.1");
+        assert_eq!(all.in_force(d(2027, 2, 1)).unwrap().version, "2027.1");
+    }
+}

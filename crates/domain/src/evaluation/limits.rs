@@ -129,7 +129,8 @@ pub struct LedgerDay {
     pub date: NaiveDate,
     pub benefit: LedgerBenefit,
     pub fund: Option<FundCode>,
-    pub causale: Option<String>,
+    /// Neutral for the CIGO week limits (R-LIM-4).
+    pub neutral_cigo: bool,
     pub entry: usize,
 }
 
@@ -177,6 +178,8 @@ pub struct LimitContext<'a> {
     /// CISOA: per worker, the requested days.
     pub worker_days: Vec<(CodiceFiscale, Vec<NaiveDate>)>,
     pub half_day: bool,
+    /// Ledger days, computed once.
+    pub cache: std::cell::OnceCell<Vec<LedgerDay>>,
 }
 
 /// R-LIM-4: is a day of this causale neutral for the CIGO week limits?
@@ -227,20 +230,24 @@ pub fn weeks_of(
 }
 
 impl LimitContext<'_> {
-    fn ledger(&self) -> Vec<LedgerDay> {
-        let mut out = Vec::new();
-        for (i, e) in self.history.iter().enumerate() {
-            for d in entry_days(e, self.pattern) {
-                out.push(LedgerDay {
-                    date: d,
-                    benefit: e.benefit,
-                    fund: e.fund,
-                    causale: e.causale.clone(),
-                    entry: i,
-                });
+    fn ledger(&self) -> &[LedgerDay] {
+        self.cache.get_or_init(|| {
+            let mut out = Vec::new();
+            for (i, e) in self.history.iter().enumerate() {
+                let causale = self.causale_of(e.causale.as_deref());
+                for d in entry_days(e, self.pattern) {
+                    out.push(LedgerDay {
+                        date: d,
+                        benefit: e.benefit,
+                        fund: e.fund,
+                        neutral_cigo: e.benefit == LedgerBenefit::Cigo
+                            && is_neutral_cigo(self.reference, causale, d, self.edile_lapideo),
+                        entry: i,
+                    });
+                }
             }
-        }
-        out
+            out
+        })
     }
 
     fn causale_of(&self, code: Option<&str>) -> Option<&Causale> {
@@ -258,15 +265,7 @@ impl LimitContext<'_> {
     fn cigo_counting_days(&self, ledger: &[LedgerDay]) -> BTreeSet<NaiveDate> {
         ledger
             .iter()
-            .filter(|l| l.benefit == LedgerBenefit::Cigo)
-            .filter(|l| {
-                !is_neutral_cigo(
-                    self.reference,
-                    self.causale_of(l.causale.as_deref()),
-                    l.date,
-                    self.edile_lapideo,
-                )
-            })
+            .filter(|l| l.benefit == LedgerBenefit::Cigo && !l.neutral_cigo)
             .map(|l| l.date)
             .collect()
     }
@@ -536,7 +535,7 @@ impl LimitContext<'_> {
         };
         match self.benefit {
             Benefit::Cigo => {
-                let cigo_days = self.cigo_counting_days(&ledger);
+                let cigo_days = self.cigo_counting_days(ledger);
                 let req = self.request_counting_days_cigo();
                 put(self.per_request(p.cigo_weeks_per_request));
                 let mut b = self.window_limit(

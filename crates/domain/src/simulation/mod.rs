@@ -755,6 +755,7 @@ pub fn simulate(
         weekly_workable_hours: workable,
         worker_days,
         half_day: q.half_day,
+        cache: Default::default(),
     };
     let limits = ctx.evaluate();
     for s in limits.values() {
