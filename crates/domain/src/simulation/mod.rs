@@ -72,6 +72,35 @@ fn check_days_inside(
     Ok(())
 }
 
+/// Largest accepted magnitudes (keep decimal arithmetic far from overflow).
+const MAX_WORKERS: i64 = 1_000_000;
+const MAX_WAGE: i64 = 100_000;
+const MAX_HOURS: i64 = 1_000_000_000;
+/// Longest accepted period (about 10 years) and accepted years.
+const MAX_PERIOD_DAYS: u32 = 3_660;
+const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+
+fn check_period(p: &crate::application::Period, pointer: &str) -> Result<(), SimulationError> {
+    use chrono::Datelike;
+    if !YEARS.contains(&p.start().year()) || !YEARS.contains(&p.end().year()) {
+        return err(
+            pointer,
+            format!(
+                "dates must be between {} and {}",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        );
+    }
+    if p.len_days() > MAX_PERIOD_DAYS {
+        return err(
+            pointer,
+            format!("period longer than {MAX_PERIOD_DAYS} days"),
+        );
+    }
+    Ok(())
+}
+
 /// Checks the input for values the types cannot rule out.
 fn validate(input: &SimulationInput, r: &Reference) -> Result<(), SimulationError> {
     let e = &input.employer;
@@ -89,6 +118,12 @@ fn validate(input: &SimulationInput, r: &Reference) -> Result<(), SimulationErro
             return err(
                 format!("{p}/weekly_hours"),
                 "weekly hours must be in 1..=48",
+            );
+        }
+        if b.average_workers > Decimal::from(MAX_WORKERS) {
+            return err(
+                format!("{p}/average_workers"),
+                "average workers out of range",
             );
         }
         if b.average_workers < Decimal::ZERO {
@@ -153,12 +188,18 @@ fn validate(input: &SimulationInput, r: &Reference) -> Result<(), SimulationErro
         if h.hours < Decimal::ZERO {
             return err(format!("{p}/hours"), "hours cannot be negative");
         }
+        if h.hours > Decimal::from(MAX_HOURS) {
+            return err(format!("{p}/hours"), "hours out of range");
+        }
+        check_period(&h.period, &format!("{p}/period"))?;
         if let Some(d) = &h.days {
             check_days_inside(d, &h.period, &format!("{p}/days"))?;
         }
         if let Some(u) = &h.used {
             check_days_inside(&u.days, &h.period, &format!("{p}/used/days"))?;
-            if u.hours.is_some_and(|x| x < Decimal::ZERO) {
+            if u.hours
+                .is_some_and(|x| x < Decimal::ZERO || x > Decimal::from(MAX_HOURS))
+            {
                 return err(format!("{p}/used/hours"), "hours cannot be negative");
             }
         }
@@ -173,6 +214,10 @@ fn validate(input: &SimulationInput, r: &Reference) -> Result<(), SimulationErro
         }
     }
     let q = &input.request;
+    check_period(&q.period, "/request/period")?;
+    if !YEARS.contains(&chrono::Datelike::year(&q.submission_date)) {
+        return err("/request/submission_date", "date out of range");
+    }
     if r.causale(&q.causale).is_none() {
         return err(
             "/request/causale",
@@ -231,6 +276,9 @@ fn validate(input: &SimulationInput, r: &Reference) -> Result<(), SimulationErro
                 format!("{p}/weekly_hours"),
                 "weekly hours must be in 1..=48",
             );
+        }
+        if w.hourly_wage > Decimal::from(MAX_WAGE) {
+            return err(format!("{p}/hourly_wage"), "hourly wage out of range");
         }
         if w.hourly_wage < Decimal::ZERO {
             return err(format!("{p}/hourly_wage"), "hourly wage cannot be negative");
