@@ -243,9 +243,9 @@ fn ensure_node_modules(frontend: &Path, lockfile: &Path, marker: &Path) {
     }
     // npm ci rewrites node_modules/.package-lock.json; make sure it is newer than the lockfile
     // even when the clock or the file system's timestamp granularity says otherwise.
-    if !node_modules_fresh(lockfile, marker) {
-        if let Ok(file) = fs::File::options().append(true).open(marker) {
-            let _ = file.set_modified(SystemTime::now());
-        }
+    if !node_modules_fresh(lockfile, marker)
+        && let Ok(file) = fs::File::options().append(true).open(marker)
+    {
+        let _ = file.set_modified(SystemTime::now());
     }
 }
