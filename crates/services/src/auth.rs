@@ -315,6 +315,20 @@ impl Services {
         Ok(stored)
     }
 
+    /// The principal of a username without a password check: for trusted callers only
+    /// (the CLI's admin commands, tests), never for request handlers.
+    pub async fn principal_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<Principal>, ServiceError> {
+        let mut tx = self.db().read().await?;
+        Ok(tx
+            .user_by_username(username)
+            .await?
+            .filter(|u| u.active)
+            .map(|u| Principal::from(&u)))
+    }
+
     /// The principal of a user id (e.g. for admin tools), if the user is active.
     pub async fn principal(&self, user: UserId) -> Result<Option<Principal>, ServiceError> {
         let mut tx = self.db().read().await?;

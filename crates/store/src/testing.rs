@@ -31,7 +31,7 @@ pub struct TestDb {
 enum Guard {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres {
-        admin: PgConnectOptions,
+        admin: Box<PgConnectOptions>,
         name: String,
     },
 }
@@ -69,7 +69,7 @@ async fn raw(tx: &mut Tx, sql: &str) -> Result<u64> {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Guard::Postgres { admin, name } = &self.guard {
-            let admin = admin.clone();
+            let admin = (**admin).clone();
             let name = name.clone();
             // Drop cannot be async and may run inside the test's runtime: use a thread with
             // its own runtime, and FORCE so the test's still-open pool does not block it.
@@ -169,7 +169,10 @@ pub async fn fresh_pg(url: &str) -> Result<TestDb> {
     db.migrate().await?;
     Ok(TestDb {
         db,
-        guard: Guard::Postgres { admin, name },
+        guard: Guard::Postgres {
+            admin: Box::new(admin),
+            name,
+        },
     })
 }
 
@@ -185,10 +188,8 @@ async fn drop_stale(c: &mut PgConnection, now_secs: u64) {
             .strip_prefix(PREFIX)
             .and_then(|rest| rest.split('_').next())
             .and_then(|s| s.parse::<u64>().ok());
-        if let Some(created) = created {
-            if now_secs.saturating_sub(created) > STALE_AFTER.as_secs() {
-                let _ = drop_database(c, &name).await;
-            }
+        if created.is_some_and(|t| now_secs.saturating_sub(t) > STALE_AFTER.as_secs()) {
+            let _ = drop_database(c, &name).await;
         }
     }
 }

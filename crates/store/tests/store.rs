@@ -149,8 +149,8 @@ async fn delegations_are_valid_only_inside_their_dates() {
 async fn counters_are_per_office_and_year_and_roll_back_with_the_transaction() {
     let db = fresh_db().await;
     let mut tx = db.begin().await.unwrap();
-    let a = tx.insert_office("4900", "Milano").await.unwrap();
-    let b = tx.insert_office("7000", "Roma").await.unwrap();
+    tx.insert_office("4900", "Milano").await.unwrap();
+    tx.insert_office("7000", "Roma").await.unwrap();
     tx.commit().await.unwrap();
 
     let mut tx = db.begin().await.unwrap();

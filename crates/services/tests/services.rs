@@ -1,0 +1,989 @@
+//! Service-level tests: they read like the rules they check. Each test gets a fresh
+//! database with the demo data, on the backend of `OMNIA_TEST_DATABASE_URL` (SQLite when
+//! unset).
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeDelta, Utc};
+use omnia_domain::application::ReductionKind;
+use omnia_domain::benefit::Benefit;
+use omnia_domain::ids::CodiceFiscale;
+use omnia_services::demo::{self, DEMO_PASSWORD};
+use omnia_services::*;
+use omnia_store::testing::{TestDb, fresh_db};
+
+struct World {
+    db: TestDb,
+    s: Services,
+    clock: Arc<ManualClock>,
+}
+
+impl World {
+    async fn new() -> World {
+        let db = fresh_db().await;
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let s = Services::with_clock(db.db().clone(), clock.clone());
+        let report = demo::load(&s).await.expect("demo data loads");
+        assert!(report.loaded);
+        World { db, s, clock }
+    }
+
+    async fn who(&self, username: &str) -> Principal {
+        self.s
+            .principal_by_username(username)
+            .await
+            .unwrap()
+            .expect(username)
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
+    }
+
+    async fn employer_of(&self, username: &str) -> EmployerScope {
+        let p = self.who(username).await;
+        self.s
+            .employer_scope(&p, p.employer_id.unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// A valid CIGO request for the first UP of `username`'s employer: 4 weeks from next
+    /// Monday-ish, `n` eligible workers with 40 hours each.
+    async fn cigo_input(&self, scope: &EmployerScope, n: usize) -> NewApplication {
+        let d = self.s.employer_detail(scope).await.unwrap();
+        let unit = d.units[0].id;
+        let start = self.today() + TimeDelta::days(2);
+        NewApplication {
+            unit_id: unit,
+            benefit: Benefit::Cigo,
+            causale: "MLC".into(),
+            kind: ReductionKind::Riduzione,
+            start,
+            end: start + TimeDelta::days(27),
+            workers: d
+                .workers
+                .iter()
+                .filter(|w| w.unit_id == unit && w.eligible)
+                .take(n)
+                .map(|w| RequestedWorker {
+                    worker_id: w.id,
+                    hours: 40,
+                })
+                .collect(),
+        }
+    }
+
+    async fn submitted_meccanica_application(&self) -> ApplicationView {
+        let scope = self.employer_of("datore.meccanica").await;
+        let input = self.cigo_input(&scope, 3).await;
+        let draft = self.s.create_draft(&scope, input).await.unwrap();
+        let p = self.who("datore.meccanica").await;
+        self.s.submit(&p, draft.id).await.unwrap()
+    }
+
+    async fn count_rows(&self) -> (usize, i64) {
+        let mut tx = self.db.read().await.unwrap();
+        let apps: usize = {
+            let mut n = 0;
+            for e in tx.employers().await.unwrap() {
+                n += tx.applications_of_employer(e.id).await.unwrap().len();
+            }
+            n
+        };
+        let audit = tx.verify_audit_chain().await.unwrap().events;
+        (apps, audit)
+    }
+}
+
+fn codes(e: &ServiceError) -> Vec<(&str, &'static str)> {
+    match e {
+        ServiceError::Validation(v) => v.iter().map(|f| (f.pointer.as_str(), f.code)).collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+// ---- demo data ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn demo_data_loads_once_with_valid_codici_fiscali() {
+    let w = World::new().await;
+    let again = demo::load(&w.s).await.unwrap();
+    assert!(!again.loaded, "a second load is a no-op");
+
+    let mut tx = w.db.read().await.unwrap();
+    let employers = tx.employers().await.unwrap();
+    assert_eq!(employers.len(), 6);
+    for e in &employers {
+        CodiceFiscale::parse(&e.cf).unwrap_or_else(|err| panic!("{}: {err}", e.name));
+        let workers = tx.workers_of_employer(e.id).await.unwrap();
+        assert!(
+            (5..=50).contains(&workers.len()),
+            "{}: {} workers",
+            e.name,
+            workers.len()
+        );
+    }
+    let cfs = tx.all_worker_cfs().await.unwrap();
+    assert!(cfs.len() > 80);
+    for cf in &cfs {
+        let parsed = CodiceFiscale::parse(cf).unwrap_or_else(|err| panic!("{cf}: {err}"));
+        assert!(parsed.is_person());
+    }
+    assert!(employers.iter().any(|e| e.edile_lapideo));
+    assert!(employers.iter().any(|e| e.agricultural));
+    assert!(
+        employers
+            .iter()
+            .any(|e| e.fund_code.as_deref() == Some("attivita_professionali"))
+    );
+
+    // Some workers were hired less than 30 days ago; some are dirigenti.
+    let today = w.today();
+    let mut recent = 0;
+    let mut dirigenti = 0;
+    for e in &employers {
+        for wk in tx.workers_of_employer(e.id).await.unwrap() {
+            recent += usize::from((today - wk.hire_date).num_days() < 30);
+            dirigenti += usize::from(wk.qualifica == Qualifica::Dirigente);
+        }
+    }
+    assert!(recent > 0 && dirigenti > 0);
+
+    // Every demo user logs in with the documented password.
+    for u in tx.users().await.unwrap() {
+        assert!(
+            w.s.authenticate(&u.username, DEMO_PASSWORD).await.is_ok(),
+            "{}",
+            u.username
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_bottega_is_the_fis_employer_with_at_most_five_employees() {
+    let w = World::new().await;
+    let scope = w.employer_of("datore.bottega").await;
+    let d = w.s.employer_detail(&scope).await.unwrap();
+    let last = &d.headcount[0].semester;
+    let total: i64 = d
+        .headcount
+        .iter()
+        .filter(|h| &h.semester == last)
+        .map(|h| h.avg_workers_hundredths)
+        .sum();
+    assert!(total <= 500, "{total}");
+    let scope = w.employer_of("datore.commercio").await;
+    let d = w.s.employer_detail(&scope).await.unwrap();
+    let last = &d.headcount[0].semester;
+    let total: i64 = d
+        .headcount
+        .iter()
+        .filter(|h| &h.semester == last)
+        .map(|h| h.avg_workers_hundredths)
+        .sum();
+    assert!(total > 500, "{total}");
+}
+
+// ---- authentication and sessions ------------------------------------------------------------
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_are_the_same_invalid_credentials_and_are_audited() {
+    let w = World::new().await;
+    assert!(matches!(
+        w.s.authenticate("datore.meccanica", "sbagliata").await,
+        Err(ServiceError::InvalidCredentials)
+    ));
+    assert!(matches!(
+        w.s.authenticate("nessuno", DEMO_PASSWORD).await,
+        Err(ServiceError::InvalidCredentials)
+    ));
+    let p =
+        w.s.authenticate("datore.meccanica", DEMO_PASSWORD)
+            .await
+            .unwrap();
+    assert_eq!(p.role, Role::EmployerUser);
+
+    let admin = w.s.admin_scope(&w.who("admin").await).unwrap();
+    let log = w.s.audit_log(&admin, 10).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        &actions[..3],
+        &["auth.login", "auth.login_failed", "auth.login_failed"]
+    );
+}
+
+#[tokio::test]
+async fn sessions_resolve_for_their_kind_only_and_expire() {
+    let w = World::new().await;
+    let p = w.who("datore.meccanica").await;
+    let web = w.s.open_session(&p, SessionKind::Web).await.unwrap();
+    let api = w.s.open_session(&p, SessionKind::Api).await.unwrap();
+    assert_ne!(web.token, api.token);
+    assert_eq!(web.token.len(), 64);
+
+    let ctx =
+        w.s.resolve_session(&web.token, SessionKind::Web)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(ctx.principal, p);
+    assert_eq!(ctx.csrf_token, web.csrf_token);
+    assert!(
+        w.s.resolve_session(&web.token, SessionKind::Api)
+            .await
+            .unwrap()
+            .is_none(),
+        "a cookie is not a bearer token"
+    );
+    assert!(
+        w.s.resolve_session("not-a-token", SessionKind::Web)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Web: sliding idle timeout of 30 minutes...
+    w.clock.advance(TimeDelta::minutes(20));
+    assert!(
+        w.s.resolve_session(&web.token, SessionKind::Web)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    w.clock.advance(TimeDelta::minutes(20));
+    assert!(
+        w.s.resolve_session(&web.token, SessionKind::Web)
+            .await
+            .unwrap()
+            .is_some(),
+        "activity slid the expiry"
+    );
+    // ...and API tokens are gone after one hour regardless of use.
+    w.clock.advance(TimeDelta::minutes(25));
+    assert!(
+        w.s.resolve_session(&api.token, SessionKind::Api)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Idle for more than 30 minutes: expired, and deleted.
+    w.clock.advance(TimeDelta::minutes(31));
+    assert!(
+        w.s.resolve_session(&web.token, SessionKind::Web)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn web_sessions_end_after_eight_hours_even_when_active() {
+    let w = World::new().await;
+    let p = w.who("operatore.milano").await;
+    let web = w.s.open_session(&p, SessionKind::Web).await.unwrap();
+    for _ in 0..(8 * 60 / 20) {
+        w.clock.advance(TimeDelta::minutes(20));
+        let _ =
+            w.s.resolve_session(&web.token, SessionKind::Web)
+                .await
+                .unwrap();
+    }
+    w.clock.advance(TimeDelta::minutes(1));
+    assert!(
+        w.s.resolve_session(&web.token, SessionKind::Web)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let w = World::new().await;
+    let p = w.who("datore.edile").await;
+    let web = w.s.open_session(&p, SessionKind::Web).await.unwrap();
+    w.s.close_session(&web.token).await.unwrap();
+    assert!(
+        w.s.resolve_session(&web.token, SessionKind::Web)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    w.s.close_session(&web.token).await.unwrap(); // idempotent
+}
+
+// ---- tenant isolation -------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_employer_cannot_read_submit_or_withdraw_another_employers_application() {
+    let w = World::new().await;
+    let scope = w.employer_of("datore.meccanica").await;
+    let draft =
+        w.s.create_draft(&scope, w.cigo_input(&scope, 2).await)
+            .await
+            .unwrap();
+    let other = w.who("datore.edile").await;
+    assert!(matches!(
+        w.s.application(&other, draft.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        w.s.submit(&other, draft.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        w.s.withdraw(&other, draft.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        w.s.employer_scope(&other, scope.employer_id()).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(
+        w.s.applications_for(&other)
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.id != draft.id)
+    );
+    // Same answer as for an id that does not exist at all.
+    assert!(matches!(
+        w.s.application(&other, ApplicationId::new_v7()).await,
+        Err(ServiceError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn an_intermediary_acts_only_for_employers_with_a_delegation_valid_today() {
+    let w = World::new().await;
+    let rossi = w.who("consulente.rossi").await;
+    let mut names: Vec<String> =
+        w.s.employers_for(&rossi)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains("Studio") && !n.contains("Agricola"))
+    );
+
+    // Delegated: may draft and submit for meccanica.
+    let mecc = w.who("datore.meccanica").await.employer_id.unwrap();
+    let scope = w.s.employer_scope(&rossi, mecc).await.unwrap();
+    let draft =
+        w.s.create_draft(&scope, w.cigo_input(&scope, 1).await)
+            .await
+            .unwrap();
+    let submitted = w.s.submit(&rossi, draft.id).await.unwrap();
+    assert_eq!(submitted.state, ApplicationState::Submitted);
+
+    // Never delegated (farm) and expired delegation (studio): NotFound, data included.
+    for owner in ["azienda.agricola", "studio.associato"] {
+        let p = w.who(owner).await;
+        assert!(
+            matches!(
+                w.s.employer_scope(&rossi, p.employer_id.unwrap()).await,
+                Err(ServiceError::NotFound)
+            ),
+            "{owner}"
+        );
+        let scope = w.employer_of(owner).await;
+        let d = w.s.employer_detail(&scope).await.unwrap();
+        let start = w.today() + TimeDelta::days(3);
+        let benefit = if owner == "azienda.agricola" {
+            Benefit::Cisoa
+        } else {
+            Benefit::AisFondo
+        };
+        let causale = w.s.causali_for(benefit, start)[0].code.clone();
+        let app =
+            w.s.create_draft(
+                &scope,
+                NewApplication {
+                    unit_id: d.units[0].id,
+                    benefit,
+                    causale,
+                    kind: ReductionKind::Sospensione,
+                    start,
+                    end: start + TimeDelta::days(6),
+                    workers: vec![RequestedWorker {
+                        worker_id: d.workers.iter().find(|x| x.eligible).unwrap().id,
+                        hours: 8,
+                    }],
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                w.s.application(&rossi, app.id).await,
+                Err(ServiceError::NotFound)
+            ),
+            "{owner}"
+        );
+        assert!(
+            matches!(
+                w.s.submit(&rossi, app.id).await,
+                Err(ServiceError::NotFound)
+            ),
+            "{owner}"
+        );
+        assert!(
+            w.s.applications_for(&rossi)
+                .await
+                .unwrap()
+                .iter()
+                .all(|a| a.id != app.id)
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_operator_of_another_office_cannot_see_or_decide() {
+    let w = World::new().await;
+    let app = w.submitted_meccanica_application().await; // UP served by Milano
+    let roma = w.who("operatore.roma").await;
+    let roma_office = w.s.office_scope(&roma).unwrap();
+    assert!(matches!(
+        w.s.application(&roma, app.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    let d = Decision {
+        outcome: Outcome::Authorised,
+        motivation: None,
+        hours: None,
+    };
+    assert!(matches!(
+        w.s.decide(&roma_office, app.id, d).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(
+        w.s.office_queue(&roma_office)
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.id != app.id)
+    );
+
+    let milano = w.who("operatore.milano").await;
+    let milano_office = w.s.office_scope(&milano).unwrap();
+    assert!(
+        w.s.office_queue(&milano_office)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == app.id)
+    );
+    assert!(w.s.application(&milano, app.id).await.is_ok());
+}
+
+#[tokio::test]
+async fn drafts_are_invisible_to_operators_and_roles_get_only_their_scope() {
+    let w = World::new().await;
+    let scope = w.employer_of("datore.meccanica").await;
+    let draft =
+        w.s.create_draft(&scope, w.cigo_input(&scope, 1).await)
+            .await
+            .unwrap();
+    let milano = w.who("operatore.milano").await;
+    assert!(matches!(
+        w.s.application(&milano, draft.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    let office = w.s.office_scope(&milano).unwrap();
+    let d = Decision {
+        outcome: Outcome::Authorised,
+        motivation: None,
+        hours: None,
+    };
+    assert!(matches!(
+        w.s.decide(&office, draft.id, d).await,
+        Err(ServiceError::NotFound)
+    ));
+
+    let admin = w.who("admin").await;
+    assert!(matches!(
+        w.s.application(&admin, draft.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        w.s.employer_scope(&admin, scope.employer_id()).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        w.s.employer_scope(&milano, scope.employer_id()).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        w.s.office_scope(&admin),
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        w.s.office_scope(&w.who("datore.meccanica").await),
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        w.s.admin_scope(&milano),
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(w.s.employers_for(&milano).await.unwrap().is_empty());
+    assert!(w.s.employers_for(&admin).await.unwrap().is_empty());
+}
+
+// ---- the walking skeleton and the state machine ---------------------------------------------
+
+#[tokio::test]
+async fn employer_files_operator_authorises_employer_sees_it() {
+    let w = World::new().await;
+    let employer = w.who("datore.meccanica").await;
+    let scope =
+        w.s.employer_scope(&employer, employer.employer_id.unwrap())
+            .await
+            .unwrap();
+    let draft =
+        w.s.create_draft(&scope, w.cigo_input(&scope, 3).await)
+            .await
+            .unwrap();
+    assert_eq!(draft.state, ApplicationState::Draft);
+    assert_eq!(draft.total_hours_requested, 120);
+    assert!(draft.protocol_number.is_none() && draft.ticket.is_none());
+
+    let submitted = w.s.submit(&employer, draft.id).await.unwrap();
+    assert_eq!(submitted.state, ApplicationState::Submitted);
+    let protocol = submitted.protocol_number.clone().unwrap();
+    assert!(protocol.starts_with("INPS.4900."), "{protocol}");
+    assert!(submitted.ticket.as_deref().unwrap().starts_with("TK"));
+    assert!(submitted.submitted_at.is_some());
+    let again = w.s.submit(&employer, draft.id).await.unwrap_err();
+    assert!(
+        matches!(
+            again,
+            ServiceError::Conflict {
+                code: "already_submitted",
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+
+    let op = w.who("operatore.milano").await;
+    let office = w.s.office_scope(&op).unwrap();
+    assert!(
+        w.s.office_queue(&office)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == draft.id)
+    );
+    let decided =
+        w.s.decide(
+            &office,
+            draft.id,
+            Decision {
+                outcome: Outcome::Authorised,
+                motivation: None,
+                hours: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(decided.state, ApplicationState::Authorised);
+    assert!(
+        decided
+            .authorisation_number
+            .as_deref()
+            .unwrap()
+            .starts_with("AUT.4900.")
+    );
+    assert_eq!(decided.total_hours_authorised, Some(120));
+    assert!(
+        w.s.office_queue(&office)
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.id != draft.id)
+    );
+
+    let seen = w.s.application(&employer, draft.id).await.unwrap();
+    assert_eq!(seen.state, ApplicationState::Authorised);
+    assert_eq!(seen.protocol_number.as_deref(), Some(protocol.as_str()));
+
+    // The snapshot is what was submitted, not what happened later.
+    let snap =
+        w.s.submitted_snapshot(&employer, draft.id)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(snap["application"]["state"], "submitted");
+    assert_eq!(snap["application"]["protocol_number"], protocol.as_str());
+
+    // Decided: no second decision, no withdrawal.
+    let d = Decision {
+        outcome: Outcome::Rejected,
+        motivation: Some("x".into()),
+        hours: None,
+    };
+    assert!(matches!(
+        w.s.decide(&office, draft.id, d).await,
+        Err(ServiceError::Conflict {
+            code: "already_decided",
+            ..
+        })
+    ));
+    assert!(matches!(
+        w.s.withdraw(&employer, draft.id).await,
+        Err(ServiceError::Conflict {
+            code: "already_decided",
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn protocol_numbers_are_sequential_per_office() {
+    let w = World::new().await;
+    let a = w.submitted_meccanica_application().await;
+    let b = w.submitted_meccanica_application().await;
+    let seq = |v: &ApplicationView| {
+        v.protocol_number
+            .as_deref()
+            .unwrap()
+            .rsplit('.')
+            .next()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    };
+    assert_eq!(seq(&b), seq(&a) + 1);
+    assert_ne!(a.ticket, b.ticket);
+}
+
+#[tokio::test]
+async fn a_withdrawn_application_cannot_be_submitted_or_decided() {
+    let w = World::new().await;
+    let app = w.submitted_meccanica_application().await;
+    let employer = w.who("datore.meccanica").await;
+    let withdrawn = w.s.withdraw(&employer, app.id).await.unwrap();
+    assert_eq!(withdrawn.state, ApplicationState::Withdrawn);
+    assert!(matches!(
+        w.s.withdraw(&employer, app.id).await,
+        Err(ServiceError::Conflict {
+            code: "already_withdrawn",
+            ..
+        })
+    ));
+    assert!(matches!(
+        w.s.submit(&employer, app.id).await,
+        Err(ServiceError::Conflict {
+            code: "withdrawn",
+            ..
+        })
+    ));
+    let office = w.s.office_scope(&w.who("operatore.milano").await).unwrap();
+    let d = Decision {
+        outcome: Outcome::Authorised,
+        motivation: None,
+        hours: None,
+    };
+    assert!(matches!(
+        w.s.decide(&office, app.id, d).await,
+        Err(ServiceError::Conflict {
+            code: "withdrawn",
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn partial_authorisation_and_rejection_need_a_motivation() {
+    let w = World::new().await;
+    let app = w.submitted_meccanica_application().await;
+    let office = w.s.office_scope(&w.who("operatore.milano").await).unwrap();
+    let first = app.workers[0].worker_id;
+
+    let no_motivation = Decision {
+        outcome: Outcome::Rejected,
+        motivation: Some("  ".into()),
+        hours: None,
+    };
+    let e =
+        w.s.decide(&office, app.id, no_motivation)
+            .await
+            .unwrap_err();
+    assert_eq!(codes(&e), vec![("/motivation", "motivation_required")]);
+
+    let partial = Decision {
+        outcome: Outcome::Authorised,
+        motivation: None,
+        hours: Some(vec![(first, 10)]),
+    };
+    let e = w.s.decide(&office, app.id, partial).await.unwrap_err();
+    assert_eq!(codes(&e), vec![("/motivation", "motivation_required")]);
+
+    let too_many = Decision {
+        outcome: Outcome::Authorised,
+        motivation: Some("m".into()),
+        hours: Some(vec![(first, 41)]),
+    };
+    let e = w.s.decide(&office, app.id, too_many).await.unwrap_err();
+    assert_eq!(codes(&e), vec![("/hours/0/1", "hours_above_requested")]);
+
+    let partial = Decision {
+        outcome: Outcome::Authorised,
+        motivation: Some("Autorizzate le sole ore documentate.".into()),
+        hours: Some(vec![(first, 10)]),
+    };
+    let v = w.s.decide(&office, app.id, partial).await.unwrap();
+    assert_eq!(v.state, ApplicationState::PartiallyAuthorised);
+    assert_eq!(v.total_hours_authorised, Some(10));
+    assert!(v.authorisation_number.is_some());
+    assert_eq!(
+        v.motivation.as_deref(),
+        Some("Autorizzate le sole ore documentate.")
+    );
+}
+
+#[tokio::test]
+async fn a_rejection_has_no_authorisation_number() {
+    let w = World::new().await;
+    let app = w.submitted_meccanica_application().await;
+    let office = w.s.office_scope(&w.who("operatore.milano").await).unwrap();
+    let d = Decision {
+        outcome: Outcome::Rejected,
+        motivation: Some("Causale non documentata.".into()),
+        hours: None,
+    };
+    let v = w.s.decide(&office, app.id, d).await.unwrap();
+    assert_eq!(v.state, ApplicationState::Rejected);
+    assert!(v.authorisation_number.is_none());
+    assert_eq!(v.total_hours_authorised, Some(0));
+}
+
+// ---- validation and atomicity ------------------------------------------------------------
+
+#[tokio::test]
+async fn every_problem_of_a_draft_is_reported_with_its_pointer_and_nothing_is_written() {
+    let w = World::new().await;
+    let scope = w.employer_of("datore.meccanica").await;
+    let d = w.s.employer_detail(&scope).await.unwrap();
+    let dirigente = d
+        .workers
+        .iter()
+        .find(|x| x.qualifica == Qualifica::Dirigente)
+        .expect("a dirigente");
+    let unit = dirigente.unit_id;
+    let in_unit: Vec<_> = d.workers.iter().filter(|x| x.unit_id == unit).collect();
+    let ok = in_unit.iter().find(|x| x.eligible).unwrap();
+    let other_unit_worker = d.workers.iter().find(|x| x.unit_id != unit).unwrap();
+    let foreign =
+        w.s.employer_detail(&w.employer_of("datore.edile").await)
+            .await
+            .unwrap()
+            .workers[0]
+            .id;
+    let before = w.count_rows().await;
+
+    let start = w.today();
+    let input = NewApplication {
+        unit_id: unit,
+        benefit: Benefit::Cigo,
+        causale: "MLC".into(),
+        kind: ReductionKind::Sospensione,
+        start,
+        end: start + TimeDelta::days(7 * 14 - 1), // 14 weeks (R-LIM-1 allows 13)
+        workers: vec![
+            RequestedWorker {
+                worker_id: ok.id,
+                hours: 0,
+            },
+            RequestedWorker {
+                worker_id: dirigente.id,
+                hours: 8,
+            },
+            RequestedWorker {
+                worker_id: ok.id,
+                hours: 8,
+            },
+            RequestedWorker {
+                worker_id: foreign,
+                hours: 8,
+            },
+            RequestedWorker {
+                worker_id: other_unit_worker.id,
+                hours: 8,
+            },
+        ],
+    };
+    let e = w.s.create_draft(&scope, input).await.unwrap_err();
+    assert_eq!(
+        codes(&e),
+        vec![
+            ("/end", "period_too_long"),
+            ("/workers/0/hours", "hours_out_of_range"),
+            ("/workers/1/worker_id", "dirigente_excluded"),
+            ("/workers/2/worker_id", "duplicate_worker"),
+            ("/workers/3/worker_id", "unknown_worker"),
+            ("/workers/4/worker_id", "unknown_worker"),
+        ]
+    );
+    if let ServiceError::Validation(v) = &e {
+        assert!(
+            v.iter().all(|f| !f.message_it.is_empty()
+                && !f.message_en.is_empty()
+                && !f.field.is_empty())
+        );
+        assert!(v[0].message_it.contains("R-LIM-1"));
+        assert_eq!(v[1].field, format!("ore_{}", ok.id));
+    }
+    assert_eq!(
+        w.count_rows().await,
+        before,
+        "a failing validation writes nothing"
+    );
+}
+
+#[tokio::test]
+async fn causale_unit_period_and_workers_are_checked() {
+    let w = World::new().await;
+    let scope = w.employer_of("datore.meccanica").await;
+    let edile_unit =
+        w.s.employer_detail(&w.employer_of("datore.edile").await)
+            .await
+            .unwrap()
+            .units[0]
+            .id;
+    let start = w.today();
+    let mk = |unit_id, causale: &str, benefit, end| NewApplication {
+        unit_id,
+        benefit,
+        causale: causale.into(),
+        kind: ReductionKind::Sospensione,
+        start,
+        end,
+        workers: vec![],
+    };
+    let e =
+        w.s.create_draft(
+            &scope,
+            mk(edile_unit, "XXX", Benefit::Cigo, start - TimeDelta::days(1)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        codes(&e),
+        vec![
+            ("/unit_id", "unknown_unit"),
+            ("/end", "end_before_start"),
+            ("/causale", "unknown_causale"),
+            ("/workers", "no_workers")
+        ]
+    );
+    let own_unit = w.s.employer_detail(&scope).await.unwrap().units[0].id;
+    // A CISOA causale is not accepted for CIGO.
+    let e =
+        w.s.create_draft(&scope, mk(own_unit, "01", Benefit::Cigo, start))
+            .await
+            .unwrap_err();
+    assert!(
+        codes(&e).contains(&("/causale", "causale_not_for_benefit")),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn hours_are_capped_by_contractual_hours_times_weeks() {
+    let w = World::new().await;
+    let scope = w.employer_of("datore.meccanica").await;
+    let mut input = w.cigo_input(&scope, 1).await; // 4 weeks
+    let d = w.s.employer_detail(&scope).await.unwrap();
+    let weekly = d
+        .workers
+        .iter()
+        .find(|x| x.id == input.workers[0].worker_id)
+        .unwrap()
+        .weekly_hours;
+    input.workers[0].hours = u32::try_from(weekly * 4).unwrap();
+    assert!(w.s.create_draft(&scope, input.clone()).await.is_ok());
+    input.workers[0].hours += 1;
+    let e = w.s.create_draft(&scope, input).await.unwrap_err();
+    assert_eq!(codes(&e), vec![("/workers/0/hours", "hours_out_of_range")]);
+}
+
+// ---- audit --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_state_change_is_audited_and_the_chain_detects_tampering() {
+    let w = World::new().await;
+    let app = w.submitted_meccanica_application().await;
+    let admin = w.s.admin_scope(&w.who("admin").await).unwrap();
+    let log = w.s.audit_log(&admin, 5).await.unwrap();
+    assert_eq!(log[0].action, "application.submit");
+    assert_eq!(log[0].target_id, app.id.to_string());
+    assert_eq!(log[0].on_behalf_of_employer, Some(app.employer.id));
+    assert_eq!(log[0].actor_username.as_deref(), Some("datore.meccanica"));
+    assert_eq!(log[1].action, "application.create");
+
+    let report = w.s.verify_audit_chain(&admin).await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    let victim = log[1].seq;
+    w.db.execute_raw(&format!(
+        "UPDATE audit_events SET actor_user_id = NULL WHERE seq = {victim}"
+    ))
+    .await
+    .unwrap();
+    let report = w.s.verify_audit_chain(&admin).await.unwrap();
+    assert_eq!(report.broken_at, Some(victim), "{report:?}");
+}
+
+#[tokio::test]
+async fn the_audit_log_is_for_administrators_only() {
+    let w = World::new().await;
+    for u in ["datore.meccanica", "consulente.rossi", "operatore.milano"] {
+        assert!(
+            matches!(
+                w.s.admin_scope(&w.who(u).await),
+                Err(ServiceError::Forbidden)
+            ),
+            "{u}"
+        );
+    }
+}
+
+// ---- idempotency --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn idempotency_keys_are_per_user_and_first_writer_wins() {
+    let w = World::new().await;
+    let a = w.who("datore.meccanica").await;
+    let b = w.who("datore.edile").await;
+    assert!(w.s.idempotency_lookup(&a, "k1").await.unwrap().is_none());
+    assert!(
+        w.s.idempotency_store(&a, "k1", "h1", 201, "{\"ok\":true}")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !w.s.idempotency_store(&a, "k1", "h2", 500, "{}")
+            .await
+            .unwrap()
+    );
+    let stored = w.s.idempotency_lookup(&a, "k1").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            stored.status,
+            stored.request_hash.as_str(),
+            stored.body.as_str()
+        ),
+        (201, "h1", "{\"ok\":true}")
+    );
+    assert!(
+        w.s.idempotency_lookup(&b, "k1").await.unwrap().is_none(),
+        "keys of another user are invisible"
+    );
+}
