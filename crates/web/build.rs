@@ -101,21 +101,29 @@ fn main() {
         "duplicate asset path"
     );
 
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let mut all = Sha256::new();
     let mut table = String::from("&[\n");
-    for (url, path) in &files {
-        let bytes = fs::read(path).unwrap_or_else(|e| {
+    for (url, path) in &mut files {
+        let mut bytes = fs::read(&*path).unwrap_or_else(|e| {
             panic!(
                 "omnia-web: cannot read asset {} ({e}); delete {} and rebuild to reinstall the front-end packages",
                 path.display(),
                 frontend.join("node_modules").display()
             )
         });
+        if url.as_str() == "bootstrap-italia/css/bootstrap-italia.min.css" {
+            // Its video.js icon font is a data: URL that Chromium fetches even when unused, which
+            // a `font-src 'self'` policy refuses (a console error on every page). We have no video.
+            bytes = strip_font_face(&bytes, "VideoJS");
+            *path = out_dir.join("bootstrap-italia.min.css");
+            write_if_changed_bytes(path, &bytes);
+        }
         let digest = Sha256::digest(&bytes);
         all.update(url.as_bytes());
         all.update(digest);
         let etag = format!("\"{}\"", &hex(&digest)[..16]);
-        let abs = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let abs = fs::canonicalize(&*path).unwrap_or_else(|_| path.clone());
         writeln!(
             table,
             "    ({url:?}, {ct:?}, {etag:?}, include_bytes!({abs:?})),",
@@ -127,7 +135,7 @@ fn main() {
     table.push(']');
     let hash = &hex(&all.finalize())[..8];
 
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR")).join("assets.rs");
+    let out = out_dir.join("assets.rs");
     let code = format!(
         "/// Short hash of every embedded asset: the cache-busting prefix of `/static/<hash>/...`.\n\
          pub const ASSET_HASH: &str = {hash:?};\n\
@@ -158,6 +166,31 @@ fn hex(bytes: &[u8]) -> String {
             let _ = write!(s, "{b:02x}");
             s
         })
+}
+
+/// Removes the `@font-face{font-family:<family>;...}` rule(s) from a minified stylesheet.
+fn strip_font_face(css: &[u8], family: &str) -> Vec<u8> {
+    let css = String::from_utf8_lossy(css);
+    let needle = format!("@font-face{{font-family:{family};");
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css.as_ref();
+    while let Some(start) = rest.find(&needle) {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into_bytes()
+}
+
+fn write_if_changed_bytes(path: &Path, content: &[u8]) {
+    if fs::read(path).ok().as_deref() != Some(content) {
+        fs::write(path, content).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
 }
 
 fn write_if_changed(path: &Path, content: &str) {
