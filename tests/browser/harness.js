@@ -57,7 +57,8 @@ async function startServer() {
   }
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'omnia-browser-data-'));
-  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+  // --demo: load the demo users and employers into the (empty) database, PostgreSQL included.
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--demo'];
   if (process.env.OMNIA_BROWSER_DATABASE_URL) {
     args.push('--database-url', process.env.OMNIA_BROWSER_DATABASE_URL);
   }
