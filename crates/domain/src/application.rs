@@ -7,6 +7,7 @@ use std::fmt;
 
 /// Sospensione (zero hours) or riduzione (reduced hours).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReductionKind {
     Sospensione,
@@ -48,6 +49,7 @@ impl PeriodError {
 /// A closed range of calendar days `start..=end`, with `start <= end`
 /// guaranteed by construction (also when deserialized).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Period {
     start: NaiveDate,
     end: NaiveDate,

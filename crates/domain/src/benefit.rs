@@ -6,6 +6,7 @@ use std::fmt;
 
 /// A wage-integration benefit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Benefit {
     /// Cassa integrazione guadagni ordinaria (industry and construction).
@@ -69,6 +70,7 @@ impl fmt::Display for Benefit {
 /// INPS-managed solidarity funds (art. 26 and 40 D.Lgs. 148/2015) paying an
 /// AIS ([`Benefit::AisFondo`]). The FIS itself is [`Benefit::AisFis`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FundCode {
     /// Fondo attività professionali (FSAP).

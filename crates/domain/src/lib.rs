@@ -4,6 +4,9 @@
 //! - [`benefit`]: benefits and solidarity funds
 //! - [`application`]: reduction kind and periods
 //! - [`reference`]: date-effective reference data (causali, massimali, rates, regimes)
+//! - [`simulation`]: the verdict for `POST /api/v1/simulations` and `omnia simulate`
+//!
+//! Feature `openapi`: `utoipa::ToSchema` for the simulation input/output and what they contain.
 //!
 //! Rule IDs (`R-…`) refer to `DOMAIN.md`; see `docs/rules.md`.
 
@@ -13,5 +16,7 @@ pub mod calendar;
 pub mod evaluation;
 pub mod findings;
 pub mod ids;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod reference;
 pub mod simulation;

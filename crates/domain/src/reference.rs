@@ -234,6 +234,7 @@ pub struct DerogationRegime {
 
 /// How a week is counted for the week limits (R-LIM-7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WeekCounting {
     /// Used days ÷ working days per week of the UP (our default).

@@ -21,10 +21,13 @@ pub fn cents(d: Decimal) -> Decimal {
 
 /// The massimale applied for a year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AppliedMassimale {
     pub year: i32,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub gross: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub net: Decimal,
     /// +20 % construction/stone weather massimale.
     pub construction_weather: bool,
@@ -34,36 +37,49 @@ pub struct AppliedMassimale {
 
 /// Benefit of one worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkerAmount {
     pub codice_fiscale: CodiceFiscale,
     /// Hours paid (covered, authorisable, within contractual hours).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub hours: Decimal,
     /// 80 % of the wage for those hours, before the cap.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub uncapped_gross: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub gross: Decimal,
     /// Gross net of the 5.84 % deduction (capped by the published net massimale).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub net: Decimal,
     pub capped: bool,
 }
 
 /// One band of the additional contribution actually applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AppliedBand {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub rate: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub weeks: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub base: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub amount: Decimal,
 }
 
 /// The employer's additional contribution (R-AMT-3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdditionalContributionOutcome {
     pub rule: String,
     /// Full wage for the hours not worked.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub base: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub amount: Decimal,
     pub reduced_rates: bool,
     pub bands: Vec<AppliedBand>,
@@ -73,12 +89,15 @@ pub struct AdditionalContributionOutcome {
 
 /// All amounts of the simulation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AmountsOutcome {
     pub rule: String,
     pub massimali: Vec<AppliedMassimale>,
     pub workers: Vec<WorkerAmount>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub total_gross: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub total_net: Decimal,
     pub additional_contribution: AdditionalContributionOutcome,
 }

@@ -9,6 +9,7 @@ use crate::calendar::{end_of_next_month, monday_of, roll_forward};
 
 /// Outcome of the deadline check of an application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DeadlineOutcome {
     /// `R-APP-3` (ordinary) or `R-APP-3-EONE`-style explanation via `basis`.

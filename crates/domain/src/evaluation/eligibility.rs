@@ -11,6 +11,7 @@ use crate::simulation::{WorkerKind, WorkerRequest};
 
 /// Eligibility of one worker of the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkerEligibility {
     pub codice_fiscale: CodiceFiscale,

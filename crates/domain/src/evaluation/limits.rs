@@ -19,6 +19,7 @@ use crate::simulation::{EntryStatus, HistoryEntry, LedgerBenefit};
 
 /// Unit of a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LimitUnit {
     Weeks,
@@ -28,18 +29,24 @@ pub enum LimitUnit {
 
 /// One worker's status under a per-worker limit (R-LIM-9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkerLimit {
     pub codice_fiscale: CodiceFiscale,
     pub year: i32,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub used: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub requested: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub residual: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub authorisable: Decimal,
 }
 
 /// Used / limit / residual of one limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LimitStatus {
     pub rule: String,
@@ -47,17 +54,23 @@ pub struct LimitStatus {
     pub unit: LimitUnit,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<Period>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub limit: Decimal,
     /// Used before the request (history only).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub used: Decimal,
     /// What the request adds.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub requested: Decimal,
     /// `max(0, limit - used)`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub residual: Decimal,
     /// `max(0, limit - used - requested)`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub residual_after: Decimal,
     pub exceeded: bool,
     /// `min(requested, residual)`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub authorisable: Decimal,
     /// First date the UP may apply again when `residual` is 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -10,6 +10,7 @@ use crate::simulation::{Classification, Province, Sector};
 
 /// *Suggerita* (coherent with the classification) or *non compatibile* (R-SEL-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Suggestion {
     Suggerita,
@@ -18,6 +19,7 @@ pub enum Suggestion {
 
 /// The status of one benefit for the employer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BenefitSuggestion {
     pub benefit: Benefit,
@@ -28,6 +30,7 @@ pub struct BenefitSuggestion {
 
 /// Result of the R-SEL-2 decision procedure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SelectionOutcome {
     pub rule: String,

@@ -22,6 +22,7 @@ use crate::reference::WeekCounting;
 
 /// Everything the engine needs: employer, UP and its history, and the proposed request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SimulationInput {
     #[serde(default)]
@@ -36,6 +37,7 @@ pub struct SimulationInput {
 
 /// Configurable policies (R-LIM-7).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SimulationSettings))]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Week counting policy; default from the reference parameters (`day_based`).
@@ -45,6 +47,7 @@ pub struct Settings {
 
 /// Economic sector of the employer's classification (first digit of the CSC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sector {
     /// CSC 1: industria.
@@ -61,6 +64,7 @@ pub enum Sector {
 
 /// Autonomous province of a territorial fund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Province {
     Trento,
@@ -69,14 +73,17 @@ pub enum Province {
 
 /// Share of staff working in an autonomous province (R-SEL-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProvinceShare {
     pub province: Province,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub percent: Decimal,
 }
 
 /// The employer's classification (*inquadramento*) (R-SEL-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = EmployerClassification))]
 #[serde(deny_unknown_fields)]
 pub struct Classification {
     pub sector: Sector,
@@ -103,13 +110,17 @@ pub struct Classification {
 
 /// Average headcount of the previous semester for one contractual weekly-hours band (R-LIM-5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HeadcountBand {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub weekly_hours: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub average_workers: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SimulationEmployer))]
 #[serde(deny_unknown_fields)]
 pub struct Employer {
     #[serde(default)]
@@ -128,6 +139,7 @@ pub struct Employer {
 
 /// The productive unit (UP).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SimulationUnit))]
 #[serde(deny_unknown_fields)]
 pub struct Unit {
     #[serde(default)]
@@ -138,6 +150,7 @@ pub struct Unit {
 
 /// What a history entry counts as (includes CIGS, which only matters for R-LIM-6 and R-AMT-3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerBenefit {
     Cigo,
@@ -161,6 +174,7 @@ impl LedgerBenefit {
 
 /// Stage of a history entry (R-LIM-7: requested → authorised → used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryStatus {
     Requested,
@@ -171,16 +185,19 @@ pub enum EntryStatus {
 
 /// Actual use (fruito) from flows or declarations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = HistoryUse))]
 #[serde(deny_unknown_fields)]
 pub struct Used {
     /// Days with at least one worker with at least one hour of integration.
     pub days: Vec<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::DecimalString>))]
     pub hours: Option<Decimal>,
 }
 
 /// Per-worker days of a history entry (CISOA yearly counter, R-LIM-9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkerDays {
     pub codice_fiscale: CodiceFiscale,
@@ -189,6 +206,7 @@ pub struct WorkerDays {
 
 /// A past request, authorisation or use of the UP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HistoryEntry {
     #[serde(default)]
@@ -207,6 +225,7 @@ pub struct HistoryEntry {
     pub days: Option<Vec<NaiveDate>>,
     /// Hours requested (if `requested`) or authorised, all workers together.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub hours: Decimal,
     #[serde(default)]
     pub used: Option<Used>,
@@ -216,6 +235,7 @@ pub struct HistoryEntry {
 
 /// Kind of worker (R-ELIG-1, R-ELIG-3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WorkerKind {
     Operaio,
@@ -232,25 +252,31 @@ pub enum WorkerKind {
 
 /// Hours of integration on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DayHours {
     pub date: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub hours: Decimal,
 }
 
 /// A worker named in the proposed request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkerRequest {
     pub codice_fiscale: CodiceFiscale,
     pub kind: WorkerKind,
     /// Contractual weekly hours (1–48).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub weekly_hours: Decimal,
     /// Retribuzione globale per hour.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub hourly_wage: Decimal,
     /// Total hours of integration requested; default for a sospensione:
     /// weekly hours ÷ working days per week × days of the request.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::DecimalString>))]
     pub hours: Option<Decimal>,
     /// Hours per day (alternative to `hours`).
     #[serde(default)]
@@ -265,6 +291,7 @@ pub struct WorkerRequest {
 
 /// The application being evaluated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProposedRequest {
     pub benefit: Benefit,
@@ -290,6 +317,7 @@ pub struct ProposedRequest {
 
 /// Overall verdict of the simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Authorisable as requested (warnings may exist).
@@ -302,20 +330,28 @@ pub enum Verdict {
 
 /// Maximum authorisable for the proposed request (R-LIM-10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MaxAuthorisable {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub requested_weeks: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub weeks: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub requested_hours: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::DecimalString))]
     pub hours: Decimal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::DecimalString>))]
     pub requested_days: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::DecimalString>))]
     pub days: Option<Decimal>,
 }
 
 /// The verdict of `simulate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SimulationOutput {
     pub reference_version: String,
@@ -337,6 +373,7 @@ pub struct SimulationOutput {
 
 /// Bad input: names the field with a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{pointer}: {message}")]
 pub struct SimulationError {
     /// JSON pointer of the offending field, e.g. `/request/workers/0/hours`.
