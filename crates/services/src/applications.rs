@@ -241,21 +241,18 @@ async fn load_view(tx: &mut Tx, app: &ApplicationRow) -> Result<ApplicationView,
         .office(unit.office_id)
         .await?
         .ok_or_else(|| internal("office of unit"))?;
-    let lines = tx.application_workers(app.id).await?;
-    let mut workers = Vec::with_capacity(lines.len());
-    for l in lines {
-        let w = tx
-            .worker(l.worker_id)
-            .await?
-            .ok_or_else(|| internal("worker of application"))?;
-        workers.push(WorkerLine {
+    let workers: Vec<WorkerLine> = tx
+        .application_worker_lines(app.id)
+        .await?
+        .into_iter()
+        .map(|l| WorkerLine {
             worker_id: l.worker_id,
-            cf: w.cf,
-            name: format!("{} {}", w.surname, w.name),
+            cf: l.cf,
+            name: format!("{} {}", l.surname, l.name),
             hours_requested: l.hours_requested,
             hours_authorised: l.hours_authorised,
-        });
-    }
+        })
+        .collect();
     let total_hours_requested = workers.iter().map(|w| w.hours_requested).sum();
     let total_hours_authorised = if workers.iter().any(|w| w.hours_authorised.is_some()) {
         Some(workers.iter().filter_map(|w| w.hours_authorised).sum())
@@ -602,6 +599,23 @@ impl Services {
             return Err(ServiceError::NotFound);
         }
         load_view(&mut tx, &app).await
+    }
+
+    /// The audit trail of one application (oldest first), visible to whoever may see the
+    /// application.
+    pub async fn application_history(
+        &self,
+        p: &Principal,
+        id: ApplicationId,
+    ) -> Result<Vec<crate::AuditEventView>, ServiceError> {
+        self.application(p, id).await?;
+        let mut tx = self.db().read().await?;
+        Ok(tx
+            .audit_list_for("application", &id.to_string())
+            .await?
+            .into_iter()
+            .map(crate::AuditEventView::from)
+            .collect())
     }
 
     /// Loads an application for an employer-side state change, resolving the scope.

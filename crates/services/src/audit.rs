@@ -1,6 +1,7 @@
 //! The audit log, for administrators.
 
 use chrono::{DateTime, Utc};
+use omnia_store::audit::AuditListRow;
 use omnia_store::{EmployerId, UserId};
 use serde::Serialize;
 
@@ -23,6 +24,25 @@ pub struct AuditEventView {
     pub hash: String,
 }
 
+impl From<AuditListRow> for AuditEventView {
+    fn from(r: AuditListRow) -> Self {
+        AuditEventView {
+            seq: r.seq,
+            at: r.at,
+            actor_user_id: r.actor_user_id,
+            actor_username: r.actor_username,
+            on_behalf_of_employer: r.on_behalf_of_employer,
+            action: r.action,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            // Stored as JSON text by us; fall back to the raw text rather than fail a page.
+            details: serde_json::from_str(&r.details)
+                .unwrap_or(serde_json::Value::String(r.details)),
+            hash: r.hash,
+        }
+    }
+}
+
 impl Services {
     /// Most recent events first (`limit` clamped to 1..=1000).
     pub async fn audit_log(
@@ -31,29 +51,8 @@ impl Services {
         limit: i64,
     ) -> Result<Vec<AuditEventView>, ServiceError> {
         let mut tx = self.db().read().await?;
-        let rows = tx.recent_audit_events(limit.clamp(1, 1000)).await?;
-        let users = tx.users().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEventView {
-                seq: r.seq,
-                at: r.at,
-                actor_username: r.actor_user_id.and_then(|id| {
-                    users
-                        .iter()
-                        .find(|u| u.id == id)
-                        .map(|u| u.username.clone())
-                }),
-                actor_user_id: r.actor_user_id,
-                on_behalf_of_employer: r.on_behalf_of_employer,
-                action: r.action,
-                target_type: r.target_type,
-                target_id: r.target_id,
-                details: serde_json::from_str(&r.details)
-                    .unwrap_or(serde_json::Value::String(r.details)),
-                hash: r.hash,
-            })
-            .collect())
+        let rows = tx.recent_audit_list(limit.clamp(1, 1000)).await?;
+        Ok(rows.into_iter().map(AuditEventView::from).collect())
     }
 
     /// Recomputes the hash chain of the whole log.

@@ -987,3 +987,88 @@ async fn idempotency_keys_are_per_user_and_first_writer_wins() {
         "keys of another user are invisible"
     );
 }
+
+// ---- concurrency --------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_racing_submissions_give_one_protocol_number() {
+    let w = World::new().await;
+    let scope = w.employer_of("datore.meccanica").await;
+    let draft =
+        w.s.create_draft(&scope, w.cigo_input(&scope, 2).await)
+            .await
+            .unwrap();
+    let employer = w.who("datore.meccanica").await;
+    let rossi = w.who("consulente.rossi").await;
+    let (a, b) = tokio::join!(
+        w.s.submit(&employer, draft.id),
+        w.s.submit(&rossi, draft.id)
+    );
+    let oks = [&a, &b].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(oks, 1, "{a:?} / {b:?}");
+    let err = if a.is_err() {
+        a.unwrap_err()
+    } else {
+        b.unwrap_err()
+    };
+    assert!(
+        matches!(
+            err,
+            ServiceError::Conflict {
+                code: "already_submitted" | "concurrent_update",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let admin = w.s.admin_scope(&w.who("admin").await).unwrap();
+    assert!(w.s.verify_audit_chain(&admin).await.unwrap().is_intact());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_racing_a_withdrawal_lets_exactly_one_win() {
+    let w = World::new().await;
+    let app = w.submitted_meccanica_application().await;
+    let employer = w.who("datore.meccanica").await;
+    let office = w.s.office_scope(&w.who("operatore.milano").await).unwrap();
+    let d = Decision {
+        outcome: Outcome::Authorised,
+        motivation: None,
+        hours: None,
+    };
+    let (decided, withdrawn) = tokio::join!(
+        w.s.decide(&office, app.id, d),
+        w.s.withdraw(&employer, app.id)
+    );
+    assert!(
+        decided.is_ok() != withdrawn.is_ok(),
+        "{decided:?} / {withdrawn:?}"
+    );
+    let final_state = w.s.application(&employer, app.id).await.unwrap().state;
+    if decided.is_ok() {
+        assert_eq!(final_state, ApplicationState::Authorised);
+    } else {
+        assert_eq!(final_state, ApplicationState::Withdrawn);
+    }
+}
+
+#[tokio::test]
+async fn the_history_of_an_application_follows_its_visibility() {
+    let w = World::new().await;
+    let app = w.submitted_meccanica_application().await;
+    let employer = w.who("datore.meccanica").await;
+    let history = w.s.application_history(&employer, app.id).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["application.create", "application.submit"]);
+    assert!(
+        w.s.application_history(&w.who("operatore.milano").await, app.id)
+            .await
+            .is_ok()
+    );
+    for outsider in ["datore.edile", "operatore.roma", "admin"] {
+        let r =
+            w.s.application_history(&w.who(outsider).await, app.id)
+                .await;
+        assert!(matches!(r, Err(ServiceError::NotFound)), "{outsider}");
+    }
+}

@@ -26,6 +26,17 @@ pub struct NewApplicationRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A worker line of an application joined with the worker's identity.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApplicationWorkerLine {
+    pub worker_id: WorkerId,
+    pub cf: String,
+    pub surname: String,
+    pub name: String,
+    pub hours_requested: i64,
+    pub hours_authorised: Option<i64>,
+}
+
 /// A list row: an application joined with what a list page shows.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApplicationListRow {
@@ -84,6 +95,10 @@ const INSERT_APP_WORKER: &str = "INSERT INTO application_workers \
 const SELECT_APPLICATION: &str = concat!(app_select!(), "WHERE id = $1");
 const SELECT_APP_WORKERS: &str = "SELECT application_id, worker_id, hours_requested, \
     hours_authorised FROM application_workers WHERE application_id = $1 ORDER BY worker_id";
+const SELECT_APP_WORKER_LINES: &str = "SELECT aw.worker_id, w.cf, w.surname, w.name, \
+    aw.hours_requested, aw.hours_authorised FROM application_workers aw \
+    JOIN workers w ON w.id = aw.worker_id WHERE aw.application_id = $1 \
+    ORDER BY w.surname, w.name, aw.worker_id";
 const LIST_FOR_EMPLOYER: &str = concat!(
     list_select!(),
     "WHERE a.employer_id = $1 ORDER BY a.created_at DESC, a.id DESC"
@@ -165,6 +180,17 @@ impl Tx {
         id: ApplicationId,
     ) -> Result<Vec<ApplicationWorkerRow>> {
         Ok(on!(self, |c| sqlx::query_as(SELECT_APP_WORKERS)
+            .bind(id)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// The workers of an application with their names, in one query.
+    pub async fn application_worker_lines(
+        &mut self,
+        id: ApplicationId,
+    ) -> Result<Vec<ApplicationWorkerLine>> {
+        Ok(on!(self, |c| sqlx::query_as(SELECT_APP_WORKER_LINES)
             .bind(id)
             .fetch_all(c)
             .await?))

@@ -10,6 +10,21 @@ use sha2::{Digest, Sha256};
 
 use crate::{AuditRow, EmployerId, Result, Tx, UserId, now, on};
 
+/// An event with the actor's username, for display.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditListRow {
+    pub seq: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_user_id: Option<UserId>,
+    pub actor_username: Option<String>,
+    pub on_behalf_of_employer: Option<EmployerId>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub details: String,
+    pub hash: String,
+}
+
 /// The hash before the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -51,6 +66,14 @@ const SELECT_RECENT: &str = "SELECT seq, at, actor_user_id, on_behalf_of_employe
 const SELECT_PAGE: &str = "SELECT seq, at, actor_user_id, on_behalf_of_employer, action, \
     target_type, target_id, details, prev_hash, hash FROM audit_events WHERE seq > $1 \
     ORDER BY seq LIMIT $2";
+const SELECT_RECENT_WITH_USERNAMES: &str = "SELECT a.seq, a.at, a.actor_user_id, \
+    u.username AS actor_username, a.on_behalf_of_employer, a.action, a.target_type, \
+    a.target_id, a.details, a.hash FROM audit_events a LEFT JOIN users u ON u.id = a.actor_user_id \
+    ORDER BY a.seq DESC LIMIT $1";
+const SELECT_FOR_TARGET_WITH_USERNAMES: &str = "SELECT a.seq, a.at, a.actor_user_id, \
+    u.username AS actor_username, a.on_behalf_of_employer, a.action, a.target_type, \
+    a.target_id, a.details, a.hash FROM audit_events a LEFT JOIN users u ON u.id = a.actor_user_id \
+    WHERE a.target_type = $1 AND a.target_id = $2 ORDER BY a.seq";
 const SELECT_FOR_TARGET: &str = "SELECT seq, at, actor_user_id, on_behalf_of_employer, action, \
     target_type, target_id, details, prev_hash, hash FROM audit_events \
     WHERE target_type = $1 AND target_id = $2 ORDER BY seq";
@@ -121,6 +144,29 @@ impl Tx {
             .bind(limit)
             .fetch_all(c)
             .await?))
+    }
+
+    /// Most recent events first, with the actors' usernames.
+    pub async fn recent_audit_list(&mut self, limit: i64) -> Result<Vec<AuditListRow>> {
+        Ok(on!(self, |c| sqlx::query_as(SELECT_RECENT_WITH_USERNAMES)
+            .bind(limit)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// The history of one target, oldest first, with the actors' usernames.
+    pub async fn audit_list_for(
+        &mut self,
+        target_type: &str,
+        target_id: &str,
+    ) -> Result<Vec<AuditListRow>> {
+        Ok(on!(self, |c| sqlx::query_as(
+            SELECT_FOR_TARGET_WITH_USERNAMES
+        )
+        .bind(target_type)
+        .bind(target_id)
+        .fetch_all(c)
+        .await?))
     }
 
     /// The history of one target (e.g. `application`, its id), oldest first.
