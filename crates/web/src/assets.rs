@@ -135,7 +135,7 @@ pub async fn api_docs() -> impl IntoResponse {
 <h1>API di OMNIA IS</h1>
 <p><a href="/">OMNIA IS — Integrazioni salariali</a> · documento <a href="/api/v1/openapi.json">OpenAPI 3</a></p>
 </header>
-<main id="swagger-ui"><p>Caricamento della documentazione…</p></main>
+<div id="swagger-ui"><p>Caricamento della documentazione…</p></div>
 <script src="{swagger_js}"></script>
 <script src="{init_js}"></script>
 </body>

@@ -9,5 +9,11 @@ window.addEventListener("load", function () {
     tryItOutEnabled: false,
     withCredentials: true,
     validatorUrl: null,
+    onComplete: function () {
+      // Swagger UI leaves its server picker without a label.
+      document.querySelectorAll("select#servers").forEach(function (select) {
+        select.setAttribute("aria-label", "Server");
+      });
+    },
   });
 });
