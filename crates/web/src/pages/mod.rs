@@ -1,5 +1,143 @@
 //! Server-rendered pages. Every page template extends `templates/base.html`
 //! and carries a [`PageContext`] in a field named `ctx`.
+//!
+//! Every form works without JavaScript (POST, then redirect); errors are shown next
+//! to the field they concern and what the user typed is kept.
 
+mod applications;
 pub mod layout;
+mod login;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 pub use layout::PageContext;
+use omnia_services::Role;
+
+use crate::AppState;
+use crate::auth::{MaybeWebUser, WebUser};
+use layout::UserBadge;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route(
+            "/domande",
+            get(applications::list).post(applications::create),
+        )
+        .route("/domande/nuova", get(applications::new_form))
+        .route("/domande/{id}", get(applications::detail))
+        .route("/domande/{id}/invio", post(applications::submit))
+        .route("/domande/{id}/ritiro", post(applications::withdraw))
+        .route("/domande/{id}/decisione", post(applications::decide))
+        .route("/istruttoria", get(applications::queue))
+}
+
+/// The layout data for a signed-in user.
+pub fn context(user: &WebUser, nav: &'static str) -> PageContext {
+    let role = user.principal.role;
+    PageContext {
+        user: Some(UserBadge {
+            display_name: user.principal.display_name.clone(),
+            role_label: role.label_it().to_owned(),
+        }),
+        csrf_token: user.csrf_token.clone(),
+        lang: "it",
+        nav,
+        flash: None,
+        is_operator: role == Role::Operator,
+        is_applicant: matches!(role, Role::EmployerUser | Role::Intermediary),
+    }
+}
+
+/// Renders a template, or a plain error page if rendering fails.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Errore interno").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: PageContext,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// A page that only says what went wrong (no data of anyone).
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    render(
+        status,
+        &ErrorPage {
+            ctx: PageContext {
+                lang: "it",
+                ..PageContext::default()
+            },
+            title,
+            message,
+        },
+    )
+}
+
+/// Unknown paths: a problem+json under `/api/`, a page elsewhere.
+pub async fn fallback(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::NotFound.into_response();
+    }
+    not_found().await
+}
+
+pub async fn not_found() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Pagina non trovata",
+        "La pagina richiesta non esiste o non è accessibile con l'utenza in uso.",
+    )
+}
+
+/// Percent-encodes a value for a query string.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: PageContext,
+    role_label: String,
+}
+
+async fn home(MaybeWebUser(user): MaybeWebUser) -> Response {
+    let Some(user) = user else {
+        return Redirect::to("/login").into_response();
+    };
+    match user.principal.role {
+        Role::EmployerUser | Role::Intermediary => Redirect::to("/domande").into_response(),
+        Role::Operator => Redirect::to("/istruttoria").into_response(),
+        Role::Administrator => render(
+            StatusCode::OK,
+            &HomePage {
+                ctx: context(&user, "home"),
+                role_label: user.principal.role.label_it().to_owned(),
+            },
+        ),
+    }
+}

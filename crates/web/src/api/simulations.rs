@@ -1,0 +1,58 @@
+//! `POST /api/v1/simulations`: the rules engine as a calculator (issue 3).
+//!
+//! A pure function of the body: no authentication, nothing read from or
+//! written to the database. The same verdict as `omnia simulate FILE`.
+
+use axum::Json;
+use omnia_domain::reference::Reference;
+use omnia_domain::simulation::{self, SimulationError, SimulationInput, SimulationOutput};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::ApiJson;
+use crate::AppState;
+use crate::error::{ApiError, FieldProblem, Problem};
+
+/// Simulate an application: benefit suggestion, filing deadline, worker
+/// eligibility, every limit with used / limit / residual and the one that
+/// binds, the maximum authorisable, amounts and the additional contribution,
+/// each finding with the rule ID (`docs/rules.md`) that produced it.
+///
+/// A pure calculation on the described situation (employer, productive unit
+/// and its history, proposed request) with the reference data in force:
+/// nothing is stored and no authentication is needed. JSON syntax errors
+/// give 400; any other bad input (wrong type, unknown field, impossible date,
+/// period ending before it starts, unknown causale, negative hours, invalid
+/// codice fiscale…) gives 422 whose `errors[0].pointer` names the field.
+#[utoipa::path(post, path = "/api/v1/simulations", tag = "simulations",
+    operation_id = "createSimulation",
+    request_body = SimulationInput,
+    responses(
+        (status = 200, description = "Esito della simulazione (nulla viene memorizzato)",
+            body = SimulationOutput),
+        (status = 400, description = "Corpo della richiesta non valido (sintassi JSON)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Dati non validi: `errors[0].pointer` indica il campo",
+            body = Problem, content_type = "application/problem+json")))]
+async fn create_simulation(
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<SimulationOutput>, ApiError> {
+    let input = simulation::parse_value(body).map_err(invalid)?;
+    // ~0.3 ms for a long history (benches/counters.rs): cheap enough to run
+    // on the async worker without spawn_blocking.
+    let output = simulation::simulate(&input, Reference::builtin()).map_err(invalid)?;
+    Ok(Json(output))
+}
+
+/// A bad input as a `/problems/validation` problem naming the field.
+fn invalid(e: SimulationError) -> ApiError {
+    ApiError::Validation(vec![FieldProblem {
+        pointer: e.pointer,
+        code: "invalid_simulation_input".into(),
+        detail: e.message,
+    }])
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_simulation))
+}
