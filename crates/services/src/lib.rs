@@ -15,6 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use omnia_store::Db;
 
+pub mod admin;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -23,6 +24,7 @@ mod error;
 pub mod registry;
 mod scope;
 
+pub use admin::{DelegationView, NewDelegation, NewUserInput, UserView};
 pub use applications::{
     ApplicationSummary, ApplicationView, CausaleRef, Decision, EmployerRef, NewApplication,
     OfficeRef, Outcome, RequestedWorker, UnitRef, WorkerLine,

@@ -1006,11 +1006,7 @@ async fn two_racing_submissions_give_one_protocol_number() {
     );
     let oks = [&a, &b].iter().filter(|r| r.is_ok()).count();
     assert_eq!(oks, 1, "{a:?} / {b:?}");
-    let err = if a.is_err() {
-        a.unwrap_err()
-    } else {
-        b.unwrap_err()
-    };
+    let err = a.err().or(b.err()).unwrap();
     assert!(
         matches!(
             err,
@@ -1071,4 +1067,115 @@ async fn the_history_of_an_application_follows_its_visibility() {
                 .await;
         assert!(matches!(r, Err(ServiceError::NotFound)), "{outsider}");
     }
+}
+
+// ---- administration -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_administrator_creates_users_and_delegations_and_they_take_effect() {
+    let w = World::new().await;
+    let admin = w.s.admin_scope(&w.who("admin").await).unwrap();
+    let farm = w.who("azienda.agricola").await.employer_id.unwrap();
+
+    let bad = NewUserInput {
+        username: "Bad Name".into(),
+        display_name: " ".into(),
+        password: "short".into(),
+        role: Role::Operator,
+        employer_id: Some(farm),
+        office_id: None,
+    };
+    let e = w.s.create_user(&admin, bad).await.unwrap_err();
+    assert_eq!(
+        codes(&e),
+        vec![
+            ("/username", "invalid_username"),
+            ("/display_name", "invalid_display_name"),
+            ("/password", "password_too_short"),
+            ("/employer_id", "employer_not_allowed"),
+            ("/office_id", "office_required"),
+        ]
+    );
+    let taken = NewUserInput {
+        username: "admin".into(),
+        display_name: "X".into(),
+        password: "abbastanza-lunga".into(),
+        role: Role::Administrator,
+        employer_id: None,
+        office_id: None,
+    };
+    assert!(matches!(
+        w.s.create_user(&admin, taken).await,
+        Err(ServiceError::Conflict {
+            code: "username_taken",
+            ..
+        })
+    ));
+
+    let new =
+        w.s.create_user(
+            &admin,
+            NewUserInput {
+                username: "consulente.bianchi".into(),
+                display_name: "Dott.ssa Bianchi".into(),
+                password: "Password-lunga-1".into(),
+                role: Role::Intermediary,
+                employer_id: None,
+                office_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let p =
+        w.s.authenticate("consulente.bianchi", "Password-lunga-1")
+            .await
+            .unwrap();
+    assert!(w.s.employers_for(&p).await.unwrap().is_empty());
+
+    let d =
+        w.s.grant_delegation(
+            &admin,
+            NewDelegation {
+                intermediary_id: new.id,
+                employer_id: farm,
+                valid_from: w.today(),
+                valid_to: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(d.valid_today);
+    assert!(w.s.employer_scope(&p, farm).await.is_ok());
+    assert_eq!(w.s.delegations(&admin).await.unwrap().len(), 6);
+
+    // A delegation to a non-intermediary is refused.
+    let e =
+        w.s.grant_delegation(
+            &admin,
+            NewDelegation {
+                intermediary_id: w.who("operatore.roma").await.user_id,
+                employer_id: farm,
+                valid_from: w.today(),
+                valid_to: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(codes(&e), vec![("/intermediary_id", "not_an_intermediary")]);
+
+    // Deactivation ends the sessions and blocks logins.
+    let session = w.s.open_session(&p, SessionKind::Api).await.unwrap();
+    w.s.set_user_active(&admin, new.id, false).await.unwrap();
+    assert!(
+        w.s.resolve_session(&session.token, SessionKind::Api)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        w.s.authenticate("consulente.bianchi", "Password-lunga-1")
+            .await,
+        Err(ServiceError::InvalidCredentials)
+    ));
+    assert_eq!(w.s.offices().await.unwrap().len(), 2);
 }

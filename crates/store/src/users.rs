@@ -35,6 +35,10 @@ const INSERT_DELEGATION: &str = "INSERT INTO delegations \
     VALUES ($1, $2, $3, $4, $5) RETURNING id";
 const SELECT_DELEGATIONS_OF: &str = "SELECT id, intermediary_id, employer_id, valid_from, valid_to, \
     created_at FROM delegations WHERE intermediary_id = $1 ORDER BY valid_from, id";
+const SELECT_ALL_DELEGATIONS: &str = "SELECT id, intermediary_id, employer_id, valid_from, valid_to, \
+    created_at FROM delegations ORDER BY intermediary_id, valid_from, id";
+const SELECT_DELEGATION: &str = "SELECT id, intermediary_id, employer_id, valid_from, valid_to, \
+    created_at FROM delegations WHERE id = $1";
 // Validity is inclusive at both ends; an open end (NULL) never expires.
 const DELEGATION_VALID: &str = "SELECT COUNT(*) FROM delegations \
     WHERE intermediary_id = $1 AND employer_id = $2 \
@@ -126,6 +130,19 @@ impl Tx {
         Ok(on!(self, |c| sqlx::query_as(SELECT_DELEGATIONS_OF)
             .bind(intermediary)
             .fetch_all(c)
+            .await?))
+    }
+
+    pub async fn delegations(&mut self) -> Result<Vec<DelegationRow>> {
+        Ok(on!(self, |c| sqlx::query_as(SELECT_ALL_DELEGATIONS)
+            .fetch_all(c)
+            .await?))
+    }
+
+    pub async fn delegation(&mut self, id: i64) -> Result<Option<DelegationRow>> {
+        Ok(on!(self, |c| sqlx::query_as(SELECT_DELEGATION)
+            .bind(id)
+            .fetch_optional(c)
             .await?))
     }
 
