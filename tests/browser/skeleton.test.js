@@ -95,6 +95,13 @@ async function walk({ javaScriptEnabled }) {
     // 1. Login page: a wrong password is refused with a message, then the intermediary logs in.
     await page.goto(`${server.baseUrl}/login`);
     await a11y(page, 'login');
+    if (javaScriptEnabled) {
+      // Keyboard: the first Tab reaches the skip link, which moves the focus to <main>.
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#main');
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+    }
     assert.equal(await page.locator('#username').count(), 1);
     assert.equal(await page.locator('#password').count(), 1);
     await page.fill('#username', 'consulente.rossi');
