@@ -75,11 +75,17 @@ async fn worked_examples_through_the_api_match_their_expected_verdicts() {
             assert_eq!(body["errors"][0]["pointer"], expected["pointer"], "{name}");
         } else {
             assert_eq!(status, 200, "{name}: {body}");
-            assert_eq!(body, expected, "{name}: the API verdict differs from the expected file");
+            assert_eq!(
+                body, expected,
+                "{name}: the API verdict differs from the expected file"
+            );
             verdicts += 1;
         }
     }
-    assert!(verdicts >= 10, "at least 10 worked verdicts, got {verdicts}");
+    assert!(
+        verdicts >= 10,
+        "at least 10 worked verdicts, got {verdicts}"
+    );
 }
 
 #[tokio::test]
@@ -90,11 +96,27 @@ async fn bad_input_is_a_422_problem_naming_the_field() {
         .find(|(n, _, _)| n == "cigo-one-third-partial")
         .expect("example");
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("/request/workers/0/hours", json!("-8"), "/request/workers/0/hours"),
-        ("/request/period/end", json!("2025-02-30"), "/request/period/end"),
+        (
+            "/request/workers/0/hours",
+            json!("-8"),
+            "/request/workers/0/hours",
+        ),
+        (
+            "/request/period/end",
+            json!("2025-02-30"),
+            "/request/period/end",
+        ),
         ("/request/causale", json!("XYZ"), "/request/causale"),
-        ("/request/workers/1/codice_fiscale", json!("RSSMRA80A01F205A"), "/request/workers/1/codice_fiscale"),
-        ("/unit/working_days_per_week", json!(7), "/unit/working_days_per_week"),
+        (
+            "/request/workers/1/codice_fiscale",
+            json!("RSSMRA80A01F205A"),
+            "/request/workers/1/codice_fiscale",
+        ),
+        (
+            "/unit/working_days_per_week",
+            json!(7),
+            "/unit/working_days_per_week",
+        ),
         ("/request/benefit", json!("cigx"), "/request/benefit"),
         ("/request/unknown_field", json!(1), "/request"),
     ];
@@ -112,7 +134,11 @@ async fn bad_input_is_a_422_problem_naming_the_field() {
             got.starts_with(pointer),
             "{at} = {value}: pointer {got} should name {pointer} ({problem})"
         );
-        assert!(problem["errors"][0]["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(
+            problem["errors"][0]["detail"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty())
+        );
     }
 }
 
@@ -153,8 +179,17 @@ async fn the_operation_is_documented_without_security() {
     assert!(op["security"].as_array().is_none_or(|s| s.is_empty()));
     assert!(op["responses"]["422"].is_object(), "{op}");
     let schemas = &doc["components"]["schemas"];
-    for name in ["SimulationInput", "SimulationOutput", "Decimal", "LimitStatus", "Finding"] {
-        assert!(schemas[name].is_object(), "schema {name} is in the document");
+    for name in [
+        "SimulationInput",
+        "SimulationOutput",
+        "Decimal",
+        "LimitStatus",
+        "Finding",
+    ] {
+        assert!(
+            schemas[name].is_object(),
+            "schema {name} is in the document"
+        );
     }
     // The national guidelines: every integer and number carries a format.
     let mut missing = Vec::new();
@@ -321,8 +356,14 @@ async fn mutated_and_random_bodies_never_give_a_server_error() {
             assert_eq!(ct, "application/problem+json", "{body}");
         }
         if status == 422 {
-            assert!(problem["errors"][0]["pointer"].is_string(), "{body}: {problem}");
+            assert!(
+                problem["errors"][0]["pointer"].is_string(),
+                "{body}: {problem}"
+            );
         }
     }
-    assert!(seen.get(&422).copied().unwrap_or(0) > 50, "mutations reach validation: {seen:?}");
+    assert!(
+        seen.get(&422).copied().unwrap_or(0) > 50,
+        "mutations reach validation: {seen:?}"
+    );
 }

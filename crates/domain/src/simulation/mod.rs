@@ -26,25 +26,34 @@ use crate::reference::{Causale, Reference};
 /// field (JSON pointer) on error.
 pub fn parse_input(json: &str) -> Result<SimulationInput, SimulationError> {
     let de = &mut serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let mut pointer = String::new();
-        for seg in e.path().iter() {
-            use serde_path_to_error::Segment;
-            match seg {
-                Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-                Segment::Map { key } => {
-                    pointer.push('/');
-                    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                }
-                Segment::Enum { variant } => {
-                    pointer.push('/');
-                    pointer.push_str(variant);
-                }
-                Segment::Unknown => {}
+    serde_path_to_error::deserialize(de).map_err(path_error)
+}
+
+/// Like [`parse_input`], from an already parsed JSON value (the web API,
+/// whose extractor has checked the syntax). Messages carry no line/column.
+pub fn parse_value(value: serde_json::Value) -> Result<SimulationInput, SimulationError> {
+    serde_path_to_error::deserialize(value).map_err(path_error)
+}
+
+/// A deserialization error with its path, as a JSON pointer (RFC 6901).
+fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> SimulationError {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for seg in e.path().iter() {
+        match seg {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
             }
+            Segment::Enum { variant } => {
+                pointer.push('/');
+                pointer.push_str(variant);
+            }
+            Segment::Unknown => {}
         }
-        SimulationError::new(pointer, e.into_inner().to_string())
-    })
+    }
+    SimulationError::new(pointer, e.into_inner().to_string())
 }
 
 /// `parse_input` followed by [`simulate`].
