@@ -64,3 +64,35 @@ async fn pages_carry_security_headers() {
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert!(h.contains_key("x-request-id"));
 }
+
+#[tokio::test]
+async fn every_state_change_is_audited_and_only_administrators_read_the_log() {
+    let app = spawn_app().await;
+    let token = app.login("datore.meccanica").await;
+    let employer = app.employer_named(&token, "Meccanica").await;
+    let draft = app.create_draft(&token, &employer).await;
+    let id = draft["id"].as_str().unwrap();
+    app.post(
+        &token,
+        &format!("/api/v1/applications/{id}/submission"),
+        &serde_json::json!({}),
+    )
+    .await;
+
+    let (status, _) = app.get(&token, "/api/v1/audit-events").await;
+    assert_eq!(status, 403, "applicants do not read the audit log");
+
+    let admin = app.login("admin").await;
+    let (status, log) = app.get(&admin, "/api/v1/audit-events?limit=50").await;
+    assert_eq!(status, 200);
+    assert_eq!(log["chain_intact"], true);
+    let events = log["items"].as_array().unwrap();
+    for action in ["application.create", "application.submit"] {
+        let event = events
+            .iter()
+            .find(|e| e["action"] == action && e["target_id"] == id)
+            .unwrap_or_else(|| panic!("{action} audited: {log}"));
+        assert_eq!(event["actor_username"], "datore.meccanica");
+        assert_eq!(event["on_behalf_of_employer"], employer["id"]);
+    }
+}

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, and its OpenAPI document generated from the handlers.
 
+mod admin;
 mod applications;
 mod employers;
 mod sessions;
@@ -47,6 +48,7 @@ pub const BASE: &str = "/api/v1";
         (name = "office", description = "Istruttoria della sede INPS"),
         (name = "simulations", description = "Simulatore delle regole (calcolo puro, nulla viene memorizzato)"),
         (name = "status", description = "Stato del servizio"),
+        (name = "admin", description = "Amministrazione: registro di audit"),
     )
 )]
 struct ApiDoc;
@@ -153,6 +155,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sessions::router())
         .merge(employers::router())
         .merge(applications::router())
+        .merge(admin::router())
         .merge(simulations::router())
         .split_for_parts()
 }
