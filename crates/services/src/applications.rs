@@ -22,6 +22,11 @@ use crate::{EmployerScope, FieldError, OfficeScope, Principal, ServiceError, Ser
 
 /// R-LIM-1: a CIGO request covers at most 13 weeks.
 pub const CIGO_MAX_WEEKS: i64 = 13;
+/// Bound on the workers of one application (bounded work per request; the largest demo UP
+/// has 30).
+pub const MAX_WORKERS: usize = 2000;
+/// Bound on a motivation's length (characters).
+pub const MAX_MOTIVATION: usize = 4000;
 
 // ---- inputs --------------------------------------------------------------------------
 
@@ -476,6 +481,16 @@ impl Services {
                 "List at least one worker.",
             ));
         }
+        if input.workers.len() > MAX_WORKERS {
+            errors.push(FieldError::new(
+                "/workers",
+                "lavoratori",
+                "too_many_workers",
+                format!("Al massimo {MAX_WORKERS} lavoratori per domanda."),
+                format!("At most {MAX_WORKERS} workers per application."),
+            ));
+            return Ok(errors);
+        }
         let staff = tx.workers_of_employer(s.employer_id()).await?;
         let mut seen = HashSet::new();
         for (i, rw) in input.workers.iter().enumerate() {
@@ -912,6 +927,15 @@ impl Services {
                 "motivation_required",
                 "La motivazione è obbligatoria per il rigetto e l'autorizzazione parziale (R-IST-3).",
                 "A motivation is required for a rejection or a partial authorisation (R-IST-3).",
+            ));
+        }
+        if motivation.is_some_and(|m| m.chars().count() > MAX_MOTIVATION) {
+            errors.push(FieldError::new(
+                "/motivation",
+                "motivazione",
+                "motivation_too_long",
+                format!("La motivazione supera i {MAX_MOTIVATION} caratteri."),
+                format!("The motivation exceeds {MAX_MOTIVATION} characters."),
             ));
         }
         if !errors.is_empty() {

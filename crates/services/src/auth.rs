@@ -137,14 +137,19 @@ impl Services {
             let mut tx = self.db().read().await?;
             tx.user_by_username(username).await?
         };
+        // The dummy hash is chosen (and, the first time, computed) inside the blocking task
+        // too: argon2 never runs on the async workers.
         let phc = match &user {
-            Some(u) if u.active => u.password_hash.clone(),
-            _ => dummy_hash().to_owned(),
+            Some(u) if u.active => Some(u.password_hash.clone()),
+            _ => None,
         };
         let pw = password.to_owned();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &phc))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let ok = tokio::task::spawn_blocking(move || {
+            let verified = verify_password(&pw, phc.as_deref().unwrap_or_else(|| dummy_hash()));
+            verified && phc.is_some()
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let mut tx = self.db().begin().await?;
         match user {
             Some(u) if ok && u.active => {
