@@ -9,6 +9,8 @@ use omnia_services::Services;
 use omnia_store::Db;
 use omnia_web::{AppState, WebConfig};
 
+mod simulate;
+
 #[derive(Parser)]
 #[command(name = "omnia", version, about = "OMNIA IS — integrazioni salariali")]
 struct Cli {
@@ -33,6 +35,11 @@ enum Command {
     Migrate(DbArgs),
     /// Load the demo data into an empty database.
     Demo(DbArgs),
+    /// Print the rules-engine verdict (JSON) for a simulation input file, `-` for stdin.
+    Simulate {
+        /// Input as in `docs/rules.md` (examples in `docs/rules/examples/`).
+        input: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -134,6 +141,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     match cli.command {
+        Command::Simulate { input } => std::process::exit(simulate::run(&input)),
         Command::Migrate(args) => {
             args.connect().await?;
             tracing::info!("migrations applied");
