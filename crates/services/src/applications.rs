@@ -673,6 +673,8 @@ impl Services {
             }
         }
         let now = self.now();
+        self.check_seniority(&mut tx, &app, now.date_naive())
+            .await?;
         let year = now.year();
         let unit = tx
             .unit(app.unit_id)
@@ -726,6 +728,56 @@ impl Services {
         let view = reload(&mut tx, id).await?;
         tx.commit().await?;
         Ok(view)
+    }
+
+    /// R-ELIG-2: at the submission date every worker needs `seniority_days` (30) of work at
+    /// the UP, except with an EONE causale. Our policy until attendance data exists: days
+    /// since the hire date. CISOA has its own rule (R-ELIG-3, 181 days in the year), not yet
+    /// checked here. Checked at submission, not at drafting: a draft may wait until the
+    /// worker qualifies.
+    async fn check_seniority(
+        &self,
+        tx: &mut Tx,
+        app: &ApplicationRow,
+        submission: NaiveDate,
+    ) -> Result<(), ServiceError> {
+        let reference = Reference::builtin();
+        let eone = reference.causale(&app.causale).is_some_and(|c| c.eone);
+        if eone || app.benefit == Benefit::Cisoa.code() {
+            return Ok(());
+        }
+        let required = i64::from(reference.parameters_on(submission).seniority_days);
+        let mut errors = Vec::new();
+        // Pointers index the `workers` of the ApplicationView (same order).
+        let lines = tx.application_worker_lines(app.id).await?;
+        for (i, l) in lines.iter().enumerate() {
+            let Some(w) = tx.worker(l.worker_id).await? else {
+                continue;
+            };
+            let days = (submission - w.hire_date).num_days();
+            if days < required {
+                errors.push(FieldError::new(
+                    format!("/workers/{i}/worker_id"),
+                    format!("lavoratore_{}", w.id),
+                    "seniority",
+                    format!(
+                        "{} {}: servono almeno {required} giorni di lavoro presso l'unità produttiva alla data di invio (R-ELIG-2); assunto/a il {}, {days} giorni.",
+                        w.surname,
+                        w.name,
+                        w.hire_date.format("%d/%m/%Y")
+                    ),
+                    format!(
+                        "{} {}: at least {required} days of work at the productive unit are required at submission (R-ELIG-2); hired {}, {days} days.",
+                        w.surname, w.name, w.hire_date
+                    ),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(errors))
+        }
     }
 
     /// The immutable snapshot taken at submission (JSON), for the employer side or the

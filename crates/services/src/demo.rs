@@ -318,6 +318,8 @@ const SURNAMES: &[&str] = &[
     "D'Angelo",
     "Marchetti",
 ];
+/// Surnames of the recently hired workers: they sort after every name in `SURNAMES`.
+const LATE_SURNAMES: &[&str] = &["Zanetti", "Zanella", "Zappa", "Zecchini", "Zito", "Zordan"];
 const MALE_NAMES: &[&str] = &[
     "Marco",
     "Luca",
@@ -378,7 +380,15 @@ fn make_worker(
 ) -> Result<NewWorker, ServiceError> {
     let k = e * 53 + i * 7;
     let female = (i + e) % 3 == 1;
-    let surname = SURNAMES[(k + i) % SURNAMES.len()];
+    // Every seventh worker was hired less than 30 days ago (R-ELIG-2 has something to say).
+    // Their surnames come from a separate list that sorts last, so lists ordered by surname
+    // (the employer detail) start with workers who can be included in an application today.
+    let recent = i % 7 == 6;
+    let surname = if recent {
+        LATE_SURNAMES[(k + i) % LATE_SURNAMES.len()]
+    } else {
+        SURNAMES[(k + i) % SURNAMES.len()]
+    };
     let name = if female {
         FEMALE_NAMES[(k / 3 + i) % FEMALE_NAMES.len()]
     } else {
@@ -411,8 +421,7 @@ fn make_worker(
     } else {
         spec.mix[i % spec.mix.len()]
     };
-    // Every seventh worker was hired less than 30 days ago (R-ELIG-2 has something to say).
-    let hire_date = if i % 7 == 6 {
+    let hire_date = if recent {
         today - TimeDelta::days(3 + (i % 20) as i64)
     } else {
         today - TimeDelta::days(120 + ((i * 97 + e * 13) % 6000) as i64)

@@ -1179,3 +1179,81 @@ async fn an_administrator_creates_users_and_delegations_and_they_take_effect() {
     ));
     assert_eq!(w.s.offices().await.unwrap().len(), 2);
 }
+
+// ---- eligibility at submission ------------------------------------------------------------
+
+async fn draft_with_a_recent_hire(w: &World, causale: &str) -> (ApplicationView, WorkerId) {
+    let scope = w.employer_of("datore.meccanica").await;
+    let d = w.s.employer_detail(&scope).await.unwrap();
+    let recent = d
+        .workers
+        .iter()
+        .find(|x| x.eligible && (w.today() - x.hire_date).num_days() < 30)
+        .expect("the demo has recent hires");
+    let veteran = d
+        .workers
+        .iter()
+        .find(|x| {
+            x.eligible && x.unit_id == recent.unit_id && (w.today() - x.hire_date).num_days() > 60
+        })
+        .unwrap();
+    let start = w.today();
+    let input = NewApplication {
+        unit_id: recent.unit_id,
+        benefit: Benefit::Cigo,
+        causale: causale.into(),
+        kind: ReductionKind::Sospensione,
+        start,
+        end: start + TimeDelta::days(13),
+        workers: vec![
+            RequestedWorker {
+                worker_id: veteran.id,
+                hours: 16,
+            },
+            RequestedWorker {
+                worker_id: recent.id,
+                hours: 16,
+            },
+        ],
+    };
+    (w.s.create_draft(&scope, input).await.unwrap(), recent.id)
+}
+
+#[tokio::test]
+async fn workers_hired_less_than_30_days_ago_block_the_submission_but_not_the_draft() {
+    let w = World::new().await;
+    let (draft, recent) = draft_with_a_recent_hire(&w, "MLC").await;
+    let p = w.who("datore.meccanica").await;
+    let e = w.s.submit(&p, draft.id).await.unwrap_err();
+    let at = draft
+        .workers
+        .iter()
+        .position(|l| l.worker_id == recent)
+        .unwrap();
+    assert_eq!(
+        codes(&e),
+        vec![(format!("/workers/{at}/worker_id").as_str(), "seniority")]
+    );
+    assert_eq!(
+        w.s.application(&p, draft.id).await.unwrap().state,
+        ApplicationState::Draft
+    );
+
+    // Thirty days later the same draft goes through.
+    w.clock.advance(TimeDelta::days(30));
+    assert_eq!(
+        w.s.submit(&p, draft.id).await.unwrap().state,
+        ApplicationState::Submitted
+    );
+}
+
+#[tokio::test]
+async fn no_seniority_is_required_for_an_eone_causale() {
+    let w = World::new().await;
+    let (draft, _) = draft_with_a_recent_hire(&w, "MET").await;
+    let p = w.who("datore.meccanica").await;
+    assert_eq!(
+        w.s.submit(&p, draft.id).await.unwrap().state,
+        ApplicationState::Submitted
+    );
+}
