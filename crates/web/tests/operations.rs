@@ -36,16 +36,27 @@ async fn the_openapi_document_describes_every_api_route_and_the_problem_type() {
     let doc: Value = r.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
-        "/api/v1/status",
-        "/api/v1/sessions",
-        "/api/v1/applications",
-        "/api/v1/applications/{application_id}/submission",
-        "/api/v1/applications/{application_id}/decision",
-        "/api/v1/employers/{employer_id}/applications",
+        "/status",
+        "/sessions",
+        "/applications",
+        "/applications/{application_id}/submission",
+        "/applications/{application_id}/decision",
+        "/employers/{employer_id}/applications",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert!(
+        doc["servers"][0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1")
+    );
+    // Errors are documented as problem+json on every operation.
+    let decide = &doc["paths"]["/applications/{application_id}/decision"]["post"]["responses"];
+    for code in ["401", "404", "422"] {
+        assert!(decide[code].is_object(), "decision documents {code}");
+    }
     let r = app.client.get(app.url("/api/docs")).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }

@@ -28,6 +28,8 @@ pub struct AuditEventList {
 }
 
 /// The most recent audit events, newest first, and whether the hash chain is intact.
+///
+/// Every state change appends an event (actor, on behalf of which employer, action, target, time), chained by SHA-256 so that tampering is detectable.
 #[utoipa::path(get, path = "/api/v1/audit-events", tag = "admin", operation_id = "listAuditEvents",
     params(AuditQuery),
     security(("bearer" = [])),

@@ -79,6 +79,8 @@ pub struct DecisionInput {
 }
 
 /// Applications of every employer the caller may act for.
+///
+/// An employer user sees its own; an intermediary those of every employer whose delegation is valid today.
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications", operation_id = "listApplications",
     security(("bearer" = [])),
     responses((status = 200, description = "Domande", body = ApplicationList)))]
@@ -91,6 +93,8 @@ async fn list_applications(
 }
 
 /// Create a draft application for an employer.
+///
+/// Workers are named by codice fiscale; the checks of R-APP, R-LIM-1 and R-ELIG-1 run at once and every failing field is reported with a JSON pointer. Nothing is written when a check fails.
 #[utoipa::path(post, path = "/api/v1/employers/{employer_id}/applications", tag = "applications",
     operation_id = "createApplication",
     params(("employer_id" = i64, Path, format = Int64, description = "Identificativo del datore di lavoro")),
@@ -154,8 +158,10 @@ async fn create_application(
 }
 
 /// One application (applicant side, or operator of the office that examines it).
+///
+/// Another tenant's application answers 404, exactly like a missing one.
 #[utoipa::path(get, path = "/api/v1/applications/{application_id}", tag = "applications",
-    operation_id = "getApplication",
+    operation_id = "applicationDetail",
     params(("application_id" = Uuid, Path, description = "Identificativo della domanda")),
     security(("bearer" = [])),
     responses((status = 200, description = "Domanda", body = ApplicationView)))]
@@ -198,6 +204,8 @@ async fn submit_application(
 }
 
 /// Withdraw (rinuncia) an application before the decision.
+///
+/// Allowed for drafts and submitted applications not yet decided (R-APP-6).
 #[utoipa::path(post, path = "/api/v1/applications/{application_id}/withdrawal", tag = "applications",
     operation_id = "withdrawApplication",
     params(("application_id" = Uuid, Path, description = "Identificativo della domanda")),
@@ -217,6 +225,8 @@ async fn withdraw_application(
 }
 
 /// The operator's work queue: submitted applications of the office's productive units.
+///
+/// Only applications of the productive units served by the operator's office (sede), oldest first.
 #[utoipa::path(get, path = "/api/v1/office/applications", tag = "office", operation_id = "officeQueue",
     security(("bearer" = [])),
     responses((status = 200, description = "Domande da esaminare", body = ApplicationList),
@@ -231,6 +241,8 @@ async fn office_queue(
 }
 
 /// Record the decision on a submitted application (operators of the serving office).
+///
+/// Issues the authorisation number; a rejection needs a motivation (R-IST-3). An operator of another office gets 404.
 #[utoipa::path(post, path = "/api/v1/applications/{application_id}/decision", tag = "office",
     operation_id = "decideApplication",
     params(("application_id" = Uuid, Path, description = "Identificativo della domanda")),

@@ -18,6 +18,8 @@ pub struct EmployerList {
 }
 
 /// The employers the caller may act for (its own, or those that delegated it).
+///
+/// Delegations count only inside their validity period.
 #[utoipa::path(get, path = "/api/v1/employers", tag = "employers", operation_id = "listEmployers",
     security(("bearer" = [])),
     responses((status = 200, description = "Datori accessibili", body = EmployerList)))]
@@ -30,7 +32,9 @@ async fn list_employers(
 }
 
 /// One employer with its classification, productive units and workers.
-#[utoipa::path(get, path = "/api/v1/employers/{employer_id}", tag = "employers", operation_id = "getEmployer",
+///
+/// Answers 404 for an employer the caller may not act for.
+#[utoipa::path(get, path = "/api/v1/employers/{employer_id}", tag = "employers", operation_id = "employerDetail",
     params(("employer_id" = i64, Path, format = Int64, description = "Identificativo del datore di lavoro")),
     security(("bearer" = [])),
     responses((status = 200, description = "Datore di lavoro", body = EmployerDetail)))]

@@ -40,7 +40,6 @@ pub const BASE: &str = "/api/v1";
         terms_of_service = "https://omnia.example.it/termini"
     ),
     components(schemas(Problem)),
-    modifiers(&Conventions),
     tags(
         (name = "sessions", description = "Autenticazione"),
         (name = "employers", description = "Anagrafica dei datori di lavoro accessibili"),
@@ -57,8 +56,9 @@ struct ApiDoc;
 /// success answers: servers, the bearer scheme, and the standard problem answers.
 struct Conventions;
 
-impl utoipa::Modify for Conventions {
-    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+impl Conventions {
+    /// Applied once every route is registered (a `Modify` runs before the routes are merged).
+    fn apply(doc: &mut utoipa::openapi::OpenApi) {
         doc.info.extensions = Some(
             ExtensionsBuilder::new()
                 .add(
@@ -68,9 +68,19 @@ impl utoipa::Modify for Conventions {
                 .add("x-api-id", "omnia-is-v1")
                 .build(),
         );
+        // Paths are published relative to the versioned base, as the national
+        // guidelines expect (`/status`, not `/api/v1/status`).
+        let paths = std::mem::take(&mut doc.paths.paths);
+        doc.paths.paths = paths
+            .into_iter()
+            .map(|(path, item)| {
+                let relative = path.strip_prefix(BASE).unwrap_or(&path).to_owned();
+                (relative, item)
+            })
+            .collect();
         doc.servers = Some(vec![
             ServerBuilder::new()
-                .url("https://omnia.example.it")
+                .url(format!("https://omnia.example.it{BASE}"))
                 .description(Some("Produzione (dietro il terminatore TLS)"))
                 .build(),
         ]);
@@ -115,7 +125,11 @@ impl utoipa::Modify for Conventions {
                 ),
             );
         }
-        for item in doc.paths.paths.values_mut() {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            // State transitions can find the resource in another state.
+            let transition = ["/submission", "/withdrawal", "/decision"]
+                .iter()
+                .any(|t| path.ends_with(t));
             for op in [
                 &mut item.get,
                 &mut item.post,
@@ -135,6 +149,9 @@ impl utoipa::Modify for Conventions {
                 if secured {
                     codes.extend(["401", "404"]);
                 }
+                if transition {
+                    codes.push("409");
+                }
                 for code in codes {
                     op.responses
                         .responses
@@ -150,14 +167,16 @@ impl utoipa::Modify for Conventions {
 
 /// The API routes, with the OpenAPI document they describe.
 pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(status::router())
         .merge(sessions::router())
         .merge(employers::router())
         .merge(applications::router())
         .merge(admin::router())
         .merge(simulations::router())
-        .split_for_parts()
+        .split_for_parts();
+    Conventions::apply(&mut doc);
+    (router, doc)
 }
 
 /// `axum::Json` whose rejections are problem+json with a specific message.

@@ -64,6 +64,8 @@ pub struct SessionCreated {
 }
 
 /// Log in with username and password; returns a bearer token.
+///
+/// The token expires after one hour of inactivity; only its hash is stored. Wrong username or password give the same answer.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", operation_id = "createSession",
     request_body = LoginRequest,
     responses(
@@ -94,7 +96,9 @@ async fn create_session(
 }
 
 /// Log out: the token stops working at once.
-#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", operation_id = "deleteCurrentSession",
+///
+/// Revokes the token used for this request.
+#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", operation_id = "closeCurrentSession",
     security(("bearer" = [])),
     responses((status = 204, description = "Sessione chiusa")))]
 async fn delete_session(
@@ -109,6 +113,8 @@ async fn delete_session(
 }
 
 /// Who am I.
+///
+/// The user the bearer token belongs to, with its role and, where relevant, its employer or office.
 #[utoipa::path(get, path = "/api/v1/me", tag = "sessions", operation_id = "currentUser",
     security(("bearer" = [])),
     responses((status = 200, description = "Utente autenticato", body = Me)))]

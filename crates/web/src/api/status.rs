@@ -18,6 +18,8 @@ pub struct ServiceStatus {
 }
 
 /// Whether the API and its database are up.
+///
+/// Answers 200 with `{"status": "ok"}` when the database answers, 503 with a problem otherwise.
 #[utoipa::path(get, path = "/api/v1/status", tag = "status", operation_id = "status",
     responses((status = 200, description = "Servizio attivo", body = ServiceStatus)))]
 async fn status(State(state): State<AppState>) -> Result<Json<ServiceStatus>, ApiError> {
