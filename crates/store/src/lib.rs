@@ -42,7 +42,9 @@ pub enum Error {
     Sqlx(#[from] sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database URL (expected sqlite:… or postgres://…)")]
+    #[error(
+        "unsupported database URL (expected sqlite:PATH or postgres://…; in-memory SQLite is not supported)"
+    )]
     UnsupportedUrl,
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -123,6 +125,10 @@ impl Db {
                 pools: Pools::Pg(pool),
             })
         } else if url.starts_with("sqlite:") {
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                // The writer and reader pools would each get their own empty database.
+                return Err(Error::UnsupportedUrl);
+            }
             let o = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)

@@ -246,3 +246,37 @@ async fn audit_chain_detects_a_deleted_event_and_a_truncated_tail() {
     let report = db.read().await.unwrap().verify_audit_chain().await.unwrap();
     assert_eq!(report.broken_at, Some(2));
 }
+
+#[tokio::test]
+async fn unsupported_urls_are_refused() {
+    for url in [
+        "mysql://localhost/x",
+        "sqlite::memory:",
+        "sqlite://x.db?mode=memory",
+        "",
+    ] {
+        assert!(
+            matches!(
+                omnia_store::Db::connect(url).await,
+                Err(omnia_store::Error::UnsupportedUrl)
+            ),
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sqlite_file_is_created_and_migrations_are_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("new.db").display());
+    let db = omnia_store::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    db.migrate().await.unwrap();
+    db.ping().await.unwrap();
+    // The writer and the read-only pool see the same file.
+    let mut tx = db.begin().await.unwrap();
+    tx.insert_office("4900", "Sede di Milano").await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.read().await.unwrap().offices().await.unwrap().len(), 1);
+    db.close().await;
+}
