@@ -792,7 +792,7 @@ pub async fn decide(
             Err(e) => internal(e),
         };
     };
-    let response = transition(
+    transition(
         &state,
         &user,
         &headers,
@@ -813,6 +813,5 @@ pub async fn decide(
                 .await
         },
     )
-    .await;
-    response
+    .await
 }
