@@ -673,8 +673,11 @@ impl Services {
             }
         }
         let now = self.now();
+        // Two submissions of the same employer must not both pass the overlap check.
+        tx.lock_employer(app.employer_id).await?;
         self.check_seniority(&mut tx, &app, now.date_naive())
             .await?;
+        check_overlaps(&mut tx, &app).await?;
         let year = now.year();
         let unit = tx
             .unit(app.unit_id)
@@ -1044,6 +1047,46 @@ impl Services {
         tx.commit().await?;
         Ok(view)
     }
+}
+
+/// R-APP-5: a worker cannot be in two live applications for the same days. Checked at
+/// submission (drafts may overlap: they are work in progress). Pointers index the
+/// `workers` of the ApplicationView.
+async fn check_overlaps(tx: &mut Tx, app: &ApplicationRow) -> Result<(), ServiceError> {
+    let overlaps = tx
+        .overlapping_applications(app.id, app.start_date, app.end_date)
+        .await?;
+    if overlaps.is_empty() {
+        return Ok(());
+    }
+    let lines = tx.application_worker_lines(app.id).await?;
+    let mut errors = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let Some(o) = overlaps.iter().find(|o| o.worker_id == l.worker_id) else {
+            continue;
+        };
+        let other = o
+            .protocol_number
+            .clone()
+            .unwrap_or_else(|| o.application_id.to_string());
+        errors.push(FieldError::new(
+            format!("/workers/{i}/worker_id"),
+            format!("lavoratore_{}", l.worker_id),
+            "overlapping_application",
+            format!(
+                "{} {} è già compreso/a nella domanda {other} per il periodo {} – {}, che si sovrappone (R-APP-5).",
+                l.surname,
+                l.name,
+                o.start_date.format("%d/%m/%Y"),
+                o.end_date.format("%d/%m/%Y")
+            ),
+            format!(
+                "{} {} is already in application {other} for {} – {}, which overlaps (R-APP-5).",
+                l.surname, l.name, o.start_date, o.end_date
+            ),
+        ));
+    }
+    Err(ServiceError::Validation(errors))
 }
 
 fn to_u32(n: i64) -> Result<u32, ServiceError> {

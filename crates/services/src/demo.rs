@@ -859,6 +859,9 @@ async fn demo_applications(
             .workers
             .iter()
             .filter(|w| w.unit_id == unit_id && w.eligible && w.hire_date + Months::new(2) < start)
+            // From the end of the surname order: the first workers of each UP stay free of
+            // live applications (R-APP-5) for whoever tries the product.
+            .rev()
             .take(a.workers)
             .map(|w| RequestedWorker {
                 worker_id: w.id,

@@ -649,7 +649,16 @@ async fn employer_files_operator_authorises_employer_sees_it() {
 async fn protocol_numbers_are_sequential_per_office() {
     let w = World::new().await;
     let a = w.submitted_meccanica_application().await;
-    let b = w.submitted_meccanica_application().await;
+    // Same workers, the following period: no overlap (R-APP-5).
+    let scope = w.employer_of("datore.meccanica").await;
+    let mut input = w.cigo_input(&scope, 3).await;
+    input.start = a.end + TimeDelta::days(1);
+    input.end = input.start + TimeDelta::days(13);
+    let draft = w.s.create_draft(&scope, input).await.unwrap();
+    let b =
+        w.s.submit(&w.who("datore.meccanica").await, draft.id)
+            .await
+            .unwrap();
     let seq = |v: &ApplicationView| {
         v.protocol_number
             .as_deref()
@@ -662,6 +671,56 @@ async fn protocol_numbers_are_sequential_per_office() {
     };
     assert_eq!(seq(&b), seq(&a) + 1);
     assert_ne!(a.ticket, b.ticket);
+}
+
+#[tokio::test]
+async fn a_worker_cannot_be_in_two_live_applications_for_the_same_days() {
+    let w = World::new().await;
+    let first = w.submitted_meccanica_application().await;
+    let p = w.who("datore.meccanica").await;
+    let scope = w.employer_of("datore.meccanica").await;
+
+    // Overlapping drafts are allowed; submitting one is not.
+    let mut input = w.cigo_input(&scope, 3).await;
+    input.start = first.end - TimeDelta::days(2);
+    input.end = input.start + TimeDelta::days(6);
+    for x in &mut input.workers {
+        x.hours = 8;
+    }
+    let draft = w.s.create_draft(&scope, input).await.unwrap();
+    let e = w.s.submit(&p, draft.id).await.unwrap_err();
+    let c = codes(&e);
+    assert_eq!(c.len(), 3, "{c:?}");
+    assert!(c.iter().all(|(_, code)| *code == "overlapping_application"));
+    if let ServiceError::Validation(v) = &e {
+        assert!(
+            v[0].message_it
+                .contains(first.protocol_number.as_deref().unwrap())
+        );
+    }
+
+    // Other workers of the same UP in parallel are fine.
+    let d = w.s.employer_detail(&scope).await.unwrap();
+    let taken: Vec<WorkerId> = first.workers.iter().map(|l| l.worker_id).collect();
+    let others: Vec<RequestedWorker> = d
+        .workers
+        .iter()
+        .filter(|x| x.unit_id == first.unit.id && x.eligible && !taken.contains(&x.id))
+        .filter(|x| (w.today() - x.hire_date).num_days() >= 30)
+        .take(2)
+        .map(|x| RequestedWorker {
+            worker_id: x.id,
+            hours: 8,
+        })
+        .collect();
+    let mut parallel = w.cigo_input(&scope, 1).await;
+    parallel.workers = others;
+    let parallel = w.s.create_draft(&scope, parallel).await.unwrap();
+    assert!(w.s.submit(&p, parallel.id).await.is_ok());
+
+    // Once the first is withdrawn, its workers are free again.
+    w.s.withdraw(&p, first.id).await.unwrap();
+    assert!(w.s.submit(&p, draft.id).await.is_ok());
 }
 
 #[tokio::test]
@@ -1256,4 +1315,88 @@ async fn no_seniority_is_required_for_an_eone_causale() {
         w.s.submit(&p, draft.id).await.unwrap().state,
         ApplicationState::Submitted
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_overlapping_applications_racing_to_submission_let_one_through() {
+    let w = World::new().await;
+    let scope = w.employer_of("datore.meccanica").await;
+    let p = w.who("datore.meccanica").await;
+    let a =
+        w.s.create_draft(&scope, w.cigo_input(&scope, 2).await)
+            .await
+            .unwrap();
+    let b =
+        w.s.create_draft(&scope, w.cigo_input(&scope, 2).await)
+            .await
+            .unwrap();
+    let (ra, rb) = tokio::join!(w.s.submit(&p, a.id), w.s.submit(&p, b.id));
+    assert!(ra.is_ok() != rb.is_ok(), "{ra:?} / {rb:?}");
+    let err = ra.err().or(rb.err()).unwrap();
+    assert!(
+        codes(&err)
+            .iter()
+            .all(|(_, c)| *c == "overlapping_application")
+    );
+}
+
+/// Guards what people trying the product (and the web tests) rely on: the first two
+/// workers of every UP, in the order the employer detail lists them, can be put in an
+/// application today.
+#[tokio::test]
+async fn demo_the_first_workers_of_every_unit_are_free_and_eligible_today() {
+    let w = World::new().await;
+    for owner in [
+        "datore.meccanica",
+        "datore.edile",
+        "datore.commercio",
+        "datore.bottega",
+        "studio.associato",
+        "azienda.agricola",
+    ] {
+        let scope = w.employer_of(owner).await;
+        let d = w.s.employer_detail(&scope).await.unwrap();
+        let apps = w.s.applications_of(&scope).await.unwrap();
+        let mut busy = Vec::new();
+        for a in apps.iter().filter(|a| {
+            matches!(
+                a.state,
+                ApplicationState::Submitted
+                    | ApplicationState::Authorised
+                    | ApplicationState::PartiallyAuthorised
+            )
+        }) {
+            let v = w.s.application(&w.who(owner).await, a.id).await.unwrap();
+            busy.extend(
+                v.workers
+                    .iter()
+                    .filter(|l| l.hours_authorised != Some(0))
+                    .map(|l| l.worker_id),
+            );
+        }
+        for u in &d.units {
+            let first: Vec<_> = d
+                .workers
+                .iter()
+                .filter(|x| x.unit_id == u.id && x.eligible)
+                .take(2)
+                .collect();
+            assert_eq!(first.len(), 2, "{owner} {}", u.name);
+            for x in first {
+                assert!(
+                    !busy.contains(&x.id),
+                    "{owner} {}: {} {} is busy",
+                    u.name,
+                    x.surname,
+                    x.name
+                );
+                assert!(
+                    (w.today() - x.hire_date).num_days() >= 30,
+                    "{owner}: {} {}",
+                    x.surname,
+                    x.name
+                );
+            }
+        }
+    }
 }

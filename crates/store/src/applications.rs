@@ -37,6 +37,16 @@ pub struct ApplicationWorkerLine {
     pub hours_authorised: Option<i64>,
 }
 
+/// Another live application that covers one of the same workers on overlapping days.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OverlapRow {
+    pub worker_id: WorkerId,
+    pub application_id: ApplicationId,
+    pub protocol_number: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+}
+
 /// A list row: an application joined with what a list page shows.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApplicationListRow {
@@ -99,6 +109,15 @@ const SELECT_APP_WORKER_LINES: &str = "SELECT aw.worker_id, w.cf, w.surname, w.n
     aw.hours_requested, aw.hours_authorised FROM application_workers aw \
     JOIN workers w ON w.id = aw.worker_id WHERE aw.application_id = $1 \
     ORDER BY w.surname, w.name, aw.worker_id";
+// R-APP-5: live = submitted or authorised with hours for that worker. Drafts, withdrawn and
+// rejected applications, and workers authorised for 0 hours, do not block.
+const SELECT_OVERLAPS: &str = "SELECT aw.worker_id, a.id AS application_id, a.protocol_number, \
+    a.start_date, a.end_date FROM application_workers aw \
+    JOIN applications a ON a.id = aw.application_id \
+    WHERE aw.worker_id IN (SELECT x.worker_id FROM application_workers x WHERE x.application_id = $1) \
+    AND a.id <> $1 AND a.state IN ('submitted', 'authorised', 'partially_authorised') \
+    AND (aw.hours_authorised IS NULL OR aw.hours_authorised > 0) \
+    AND a.start_date <= $3 AND a.end_date >= $2 ORDER BY aw.worker_id, a.start_date";
 const LIST_FOR_EMPLOYER: &str = concat!(
     list_select!(),
     "WHERE a.employer_id = $1 ORDER BY a.created_at DESC, a.id DESC"
@@ -194,6 +213,39 @@ impl Tx {
             .bind(id)
             .fetch_all(c)
             .await?))
+    }
+
+    /// Live applications sharing a worker with `id` on days overlapping `start..=end`.
+    pub async fn overlapping_applications(
+        &mut self,
+        id: ApplicationId,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<OverlapRow>> {
+        Ok(on!(self, |c| sqlx::query_as(SELECT_OVERLAPS)
+            .bind(id)
+            .bind(start)
+            .bind(end)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// Serialises check-then-write sequences that span several rows of one employer (e.g.
+    /// the R-APP-5 overlap check at submission) until the end of the transaction.
+    /// Dialect-specific: a transaction-scoped advisory lock on PostgreSQL; nothing on
+    /// SQLite, where the `BEGIN IMMEDIATE` writer is already exclusive.
+    pub async fn lock_employer(&mut self, employer: EmployerId) -> Result<()> {
+        match &mut self.inner {
+            crate::TxInner::Pg(t) => {
+                // Namespace 1 = employer locks (two-key form keeps other lock users apart).
+                sqlx::query("SELECT pg_advisory_xact_lock(1, CAST($1 AS INTEGER))")
+                    .bind(employer.0)
+                    .execute(&mut **t)
+                    .await?;
+            }
+            crate::TxInner::Lite(_) => {}
+        }
+        Ok(())
     }
 
     pub async fn applications_of_employer(
