@@ -58,6 +58,16 @@ impl TestDb {
     }
 }
 
+impl Tx {
+    /// Runs a `SELECT COUNT(*)`-style query given as text (tests only).
+    pub async fn count_for_tests(&mut self, sql: &str) -> Result<i64> {
+        let sql = sql.to_owned();
+        Ok(on!(self, |c| sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_one(c)
+            .await?))
+    }
+}
+
 async fn raw(tx: &mut Tx, sql: &str) -> Result<u64> {
     let sql = sql.to_owned();
     Ok(on!(tx, |c| sqlx::query(AssertSqlSafe(sql))

@@ -280,3 +280,19 @@ async fn a_sqlite_file_is_created_and_migrations_are_idempotent() {
     assert_eq!(db.read().await.unwrap().offices().await.unwrap().len(), 1);
     db.close().await;
 }
+
+#[tokio::test]
+async fn every_migration_file_is_embedded() {
+    // A new migration must reach the binary (see build.rs): the last one adds this index.
+    let db = fresh_db().await;
+    let sql = match db.backend() {
+        Backend::Sqlite => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'audit_events_target'"
+        }
+        Backend::Postgres => {
+            "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'audit_events_target'"
+        }
+    };
+    let mut tx = db.read().await.unwrap();
+    assert_eq!(tx.count_for_tests(sql).await.unwrap(), 1);
+}
