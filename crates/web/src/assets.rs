@@ -239,7 +239,7 @@ mod layout_tests {
                 role_label: "Intermediario".into(),
             }),
             csrf_token: "tok123".into(),
-            lang: "it",
+            lang: crate::pages::layout::Lang::It,
             nav: "domande",
             flash: Some("Domanda salvata".into()),
             is_operator: false,

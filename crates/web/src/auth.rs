@@ -110,6 +110,8 @@ pub struct WebUser {
     pub principal: Principal,
     pub csrf_token: String,
     pub token: String,
+    /// The language the visitor chose (Italian unless they switched).
+    pub lang: crate::pages::layout::Lang,
 }
 
 impl WebUser {
@@ -184,6 +186,7 @@ impl FromRequestParts<AppState> for WebUser {
                 principal: ctx.principal,
                 csrf_token: ctx.csrf_token,
                 token: token.to_owned(),
+                lang: crate::pages::layout::Lang::from_headers(&parts.headers),
             }),
             Ok(None) => Err(login()),
             Err(e) => {

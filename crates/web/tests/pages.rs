@@ -329,3 +329,35 @@ fn first_option_value(html: &str, select: &str) -> String {
 fn hidden_option_value(html: &str, select: &str) -> String {
     first_option_value(html, select)
 }
+
+#[tokio::test]
+async fn italian_first_with_english_on_request() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.url("/login")).send().await.unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<html lang=\"it\">"));
+    assert!(html.contains("Accedi a OMNIA IS"));
+
+    let r = app
+        .client
+        .get(app.url("/lingua?l=en&next=/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[LOCATION], "/login");
+    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("omnia_lang=en;"));
+
+    let r = app
+        .client
+        .get(app.url("/login"))
+        .header(COOKIE, "omnia_lang=en")
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("Sign in to OMNIA IS"));
+    assert!(html.contains("Username"));
+}

@@ -19,6 +19,7 @@ use omnia_services::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::layout::Lang;
 use super::{PageContext, context, error_page, not_found, render};
 use crate::AppState;
 use crate::auth::{PageRejection, WebUser, same_origin};
@@ -34,13 +35,15 @@ struct Row {
     protocol: String,
 }
 
-impl From<&ApplicationSummary> for Row {
-    fn from(a: &ApplicationSummary) -> Self {
+impl Row {
+    fn new(a: &ApplicationSummary, lang: Lang) -> Self {
         Self {
             id: a.id.0.to_string(),
             employer: a.employer.name.clone(),
             unit: a.unit_name.clone(),
-            benefit: a.benefit.label_it().to_owned(),
+            benefit: lang
+                .pick(a.benefit.label_it(), a.benefit.label_en())
+                .to_owned(),
             period: format!("{} – {}", it_date(a.start), it_date(a.end)),
             state: a.state.label_it().to_owned(),
             protocol: a
@@ -91,7 +94,7 @@ pub async fn list(State(state): State<AppState>, user: WebUser) -> Response {
             StatusCode::OK,
             &ListPage {
                 ctx: context(&user, "domande"),
-                rows: items.iter().map(Row::from).collect(),
+                rows: items.iter().map(|a| Row::new(a, user.lang)).collect(),
                 can_create: true,
             },
         ),
@@ -115,7 +118,7 @@ pub async fn queue(State(state): State<AppState>, user: WebUser) -> Response {
             StatusCode::OK,
             &QueuePage {
                 ctx: context(&user, "istruttoria"),
-                rows: items.iter().map(Row::from).collect(),
+                rows: items.iter().map(|a| Row::new(a, user.lang)).collect(),
             },
         ),
         Err(e) => internal(e),
@@ -188,12 +191,12 @@ impl FormPage {
     }
 }
 
-fn benefit_choices(selected: Benefit) -> Vec<Choice> {
+fn benefit_choices(selected: Benefit, lang: Lang) -> Vec<Choice> {
     Benefit::ALL
         .into_iter()
         .map(|b| Choice {
             value: b.code().to_owned(),
-            label: b.label_it().to_owned(),
+            label: lang.pick(b.label_it(), b.label_en()).to_owned(),
             selected: b == selected,
         })
         .collect()
@@ -229,7 +232,7 @@ pub async fn new_form(
                         selected: false,
                     })
                     .collect(),
-                benefits: benefit_choices(benefit),
+                benefits: benefit_choices(benefit, user.lang),
             },
         );
     };
@@ -276,7 +279,7 @@ async fn form_page(
         .into_iter()
         .map(|c| Choice {
             value: c.code.to_string(),
-            label: c.label_it.to_string(),
+            label: user.lang.pick(&c.label_it, &c.label_en).to_owned(),
             selected: c.code == values.causale,
         })
         .collect();
@@ -334,7 +337,10 @@ async fn form_page(
             employer_id,
             employer_name: detail.name.clone(),
             benefit_value: benefit.code().into(),
-            benefit_label: benefit.label_it().into(),
+            benefit_label: user
+                .lang
+                .pick(benefit.label_it(), benefit.label_en())
+                .into(),
             units,
             causali,
             kinds,
@@ -480,9 +486,11 @@ pub async fn create(
             for e in field_errors {
                 let field = page_field(&e.field);
                 if field.is_empty() {
-                    general.push(e.message_it);
+                    general.push(user.lang.pick(&e.message_it, &e.message_en).to_owned());
                 } else {
-                    errors.entry(field).or_insert(e.message_it);
+                    errors
+                        .entry(field)
+                        .or_insert_with(|| user.lang.pick(&e.message_it, &e.message_en).to_owned());
                 }
             }
             form_page(
@@ -597,7 +605,10 @@ fn detail_page(
         employer_cf: view.employer.cf.clone(),
         unit: format!("{} — {}", view.unit.name, view.unit.comune),
         office: view.office.name.clone(),
-        benefit: view.benefit.label_it().to_owned(),
+        benefit: user
+            .lang
+            .pick(view.benefit.label_it(), view.benefit.label_en())
+            .to_owned(),
         causale: format!("{} — {}", view.causale.code, view.causale.label),
         kind: match view.kind {
             ReductionKind::Sospensione => "Sospensione".into(),

@@ -1,5 +1,7 @@
 //! What the shared layout (`templates/base.html`) needs from every page.
 
+pub use super::i18n::Lang;
+
 /// The signed-in user as the header shows it.
 #[derive(Debug, Clone)]
 pub struct UserBadge {
@@ -15,8 +17,8 @@ pub struct PageContext {
     pub user: Option<UserBadge>,
     /// Token for the hidden `csrf_token` field of every state-changing form (logout included).
     pub csrf_token: String,
-    /// Language of the page (`it` by default, `en` when chosen).
-    pub lang: &'static str,
+    /// Language of the page (Italian by default, English when chosen).
+    pub lang: Lang,
     /// Which top navigation entry is current: "home", "domande", "istruttoria", "admin", "" for none.
     pub nav: &'static str,
     /// One-shot message shown at the top of the page (e.g. "Domanda inviata").
@@ -25,4 +27,17 @@ pub struct PageContext {
     pub is_operator: bool,
     /// Whether the signed-in user sees the employer-side entries (domande) in the navigation.
     pub is_applicant: bool,
+}
+
+impl PageContext {
+    /// The text in the page's language (Italian is the source; see `pages::i18n`).
+    pub fn t<'a>(&self, italian: &'a str) -> &'a str {
+        self.lang.t(italian)
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
 }

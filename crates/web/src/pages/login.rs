@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use omnia_services::{ServiceError, SessionKind};
 use serde::Deserialize;
 
+use super::layout::Lang;
 use super::{PageContext, render};
 use crate::AppState;
 use crate::auth::{
@@ -41,7 +42,7 @@ pub struct LoginForm {
 }
 
 /// Only local paths: an open redirect would let a phishing link use our login page.
-fn safe_next(next: &str) -> String {
+pub fn safe_next(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next.to_owned()
     } else {
@@ -51,6 +52,7 @@ fn safe_next(next: &str) -> String {
 
 fn login_page(
     state: &AppState,
+    lang: Lang,
     status: StatusCode,
     username: String,
     error: Option<String>,
@@ -63,7 +65,7 @@ fn login_page(
         &LoginPage {
             ctx: PageContext {
                 csrf_token: token.clone(),
-                lang: "it",
+                lang,
                 ..PageContext::default()
             },
             username,
@@ -81,6 +83,7 @@ fn login_page(
 
 pub async fn form(
     State(state): State<AppState>,
+    lang: Lang,
     MaybeWebUser(user): MaybeWebUser,
     Query(q): Query<LoginQuery>,
 ) -> Response {
@@ -91,11 +94,20 @@ pub async fn form(
     let notice = q
         .scaduta
         .map(|_| "La sessione è scaduta o non è attiva: accedere per continuare.".to_owned());
-    login_page(&state, StatusCode::OK, String::new(), None, notice, next)
+    login_page(
+        &state,
+        lang,
+        StatusCode::OK,
+        String::new(),
+        None,
+        notice,
+        next,
+    )
 }
 
 pub async fn submit(
     State(state): State<AppState>,
+    lang: Lang,
     MaybeWebUser(previous): MaybeWebUser,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
@@ -108,6 +120,7 @@ pub async fn submit(
     {
         return login_page(
             &state,
+            lang,
             StatusCode::FORBIDDEN,
             form.username,
             Some("Il modulo di accesso è scaduto: riprovare.".into()),
@@ -124,6 +137,7 @@ pub async fn submit(
         Err(ServiceError::InvalidCredentials) => {
             return login_page(
                 &state,
+                lang,
                 StatusCode::UNAUTHORIZED,
                 form.username,
                 Some("Nome utente o password non corretti.".into()),

@@ -5,6 +5,7 @@
 //! to the field they concern and what the user typed is kept.
 
 mod applications;
+pub mod i18n;
 pub mod layout;
 mod login;
 
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/lingua", get(switch_language))
         .route(
             "/domande",
             get(applications::list).post(applications::create),
@@ -46,7 +48,7 @@ pub fn context(user: &WebUser, nav: &'static str) -> PageContext {
             role_label: role.label_it().to_owned(),
         }),
         csrf_token: user.csrf_token.clone(),
-        lang: "it",
+        lang: user.lang,
         nav,
         flash: None,
         is_operator: role == Role::Operator,
@@ -78,10 +80,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     render(
         status,
         &ErrorPage {
-            ctx: PageContext {
-                lang: "it",
-                ..PageContext::default()
-            },
+            ctx: PageContext::default(),
             title,
             message,
         },
@@ -140,4 +139,30 @@ async fn home(MaybeWebUser(user): MaybeWebUser) -> Response {
             },
         ),
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct LanguageQuery {
+    l: String,
+    next: Option<String>,
+}
+
+/// `GET /lingua?l=en&next=/domande`: remembers the language and goes back.
+async fn switch_language(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<LanguageQuery>,
+) -> Response {
+    let lang = i18n::Lang::from_code(&q.l).unwrap_or_default();
+    let next = login::safe_next(q.next.as_deref().unwrap_or("/"));
+    let mut response = Redirect::to(&next).into_response();
+    response.headers_mut().append(
+        axum::http::header::SET_COOKIE,
+        crate::auth::set_cookie(
+            i18n::LANG_COOKIE,
+            lang.code(),
+            365 * 24 * 3600,
+            state.config.secure_cookies,
+        ),
+    );
+    response
 }

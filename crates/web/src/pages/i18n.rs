@@ -1,0 +1,311 @@
+//! Italian first, English available: the page language and the English texts.
+//!
+//! Templates write the Italian text and ask the context for the visitor's language,
+//! `{{ ctx.t("Nuova domanda") }}`: the Italian stays readable in the template, and a
+//! test checks that every such text has an English translation here.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+
+/// Cookie remembering the language chosen with the switch in the header.
+pub const LANG_COOKIE: &str = "omnia_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    It,
+    En,
+}
+
+impl Lang {
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        match crate::auth::cookie(headers, LANG_COOKIE) {
+            Some("en") => Self::En,
+            _ => Self::It,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::It => "it",
+            Self::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "it" => Some(Self::It),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The text in this language; Italian is the source.
+    pub fn t(self, italian: &str) -> &str {
+        match self {
+            Self::It => italian,
+            Self::En => ENGLISH.get(italian).copied().unwrap_or(italian),
+        }
+    }
+
+    /// Picks between two texts the services already give in both languages.
+    pub fn pick<'a>(self, italian: &'a str, english: &'a str) -> &'a str {
+        match self {
+            Self::It => italian,
+            Self::En => english,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_headers(&parts.headers))
+    }
+}
+
+static ENGLISH: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| TRANSLATIONS.iter().copied().collect());
+
+/// Italian → English. Keep sorted by page, then by appearance.
+pub const TRANSLATIONS: &[(&str, &str)] = &[
+    // layout
+    ("Vai al contenuto principale", "Skip to main content"),
+    ("Esci", "Sign out"),
+    ("Accedi", "Sign in"),
+    ("Home", "Home"),
+    ("Domande", "Applications"),
+    ("Istruttoria", "Examination"),
+    ("Navigazione principale", "Main navigation"),
+    (
+        "Mostra o nascondi la navigazione",
+        "Show or hide the navigation",
+    ),
+    ("Nascondi la navigazione", "Hide the navigation"),
+    (
+        "Cassa integrazione, assegno di integrazione salariale e CISOA",
+        "Short-time work, wage integration allowance and CISOA",
+    ),
+    (
+        "OMNIA IS — Integrazioni salariali",
+        "OMNIA IS — Wage integration",
+    ),
+    ("Lingua", "Language"),
+    // login
+    ("Accedi a OMNIA IS", "Sign in to OMNIA IS"),
+    ("Nome utente", "Username"),
+    ("Password", "Password"),
+    (
+        "Nome utente o password non corretti.",
+        "Wrong username or password.",
+    ),
+    (
+        "Il modulo di accesso è scaduto: riprovare.",
+        "The sign-in form expired: please try again.",
+    ),
+    (
+        "La sessione è scaduta o non è attiva: accedere per continuare.",
+        "Your session expired or is not active: sign in to continue.",
+    ),
+    // errors
+    ("Pagina non trovata", "Page not found"),
+    (
+        "La pagina richiesta non esiste o non è accessibile con l'utenza in uso.",
+        "The page does not exist or is not available to this account.",
+    ),
+    ("Torna alla pagina iniziale", "Back to the home page"),
+    ("Pagina iniziale", "Home page"),
+    ("Benvenuto", "Welcome"),
+    ("Accesso come", "Signed in as"),
+    ("Documentazione dell'API", "API documentation"),
+    // lists
+    (
+        "Domande di integrazione salariale",
+        "Wage integration applications",
+    ),
+    ("Nuova domanda", "New application"),
+    (
+        "Non ci sono ancora domande.",
+        "There are no applications yet.",
+    ),
+    (
+        "Domande dei datori di lavoro per cui si opera",
+        "Applications of the employers you act for",
+    ),
+    ("Protocollo", "Protocol"),
+    ("Datore di lavoro", "Employer"),
+    ("Unità produttiva", "Productive unit"),
+    ("Prestazione", "Benefit"),
+    ("Periodo", "Period"),
+    ("Stato", "State"),
+    ("Bozza", "Draft"),
+    ("apri la domanda", "open the application"),
+    ("Domande da esaminare", "Applications to examine"),
+    (
+        "Non ci sono domande in attesa di decisione per questa sede.",
+        "No application is waiting for a decision at this office.",
+    ),
+    (
+        "Domande inviate alle unità produttive servite dalla sede",
+        "Applications submitted for the productive units this office serves",
+    ),
+    // new application
+    ("Continua", "Continue"),
+    ("Nuova domanda di", "New application for"),
+    (
+        "La domanda non è stata salvata: correggere i campi segnalati.",
+        "The application was not saved: correct the fields marked.",
+    ),
+    ("Scegli un'unità produttiva", "Choose a productive unit"),
+    ("Causale", "Reason (causale)"),
+    ("Scegli una causale", "Choose a reason"),
+    ("Tipo di intervento", "Type"),
+    ("Scegli", "Choose"),
+    ("Sospensione (zero ore)", "Suspension (zero hours)"),
+    ("Riduzione di orario", "Reduced hours"),
+    ("Data di inizio", "Start date"),
+    ("Data di fine", "End date"),
+    ("Lavoratori e ore richieste", "Workers and hours requested"),
+    (
+        "Indicare le ore di integrazione richieste per l'intero periodo, solo per i lavoratori dell'unità produttiva scelta; lasciare vuoto o 0 per escludere il lavoratore. I dirigenti non sono elencati perché esclusi dall'integrazione salariale.",
+        "Enter the hours requested for the whole period, only for workers of the chosen productive unit; leave empty or 0 to leave a worker out. Executives (dirigenti) are not listed: they are excluded from wage integration.",
+    ),
+    ("Lavoratori dell'azienda", "The employer's workers"),
+    ("Lavoratore", "Worker"),
+    ("Codice fiscale", "Tax code"),
+    ("Qualifica", "Grade"),
+    ("Ore settimanali", "Weekly hours"),
+    ("Ore richieste", "Hours requested"),
+    ("Ore richieste per", "Hours requested for"),
+    ("Salva bozza", "Save draft"),
+    ("Annulla", "Cancel"),
+    (
+        "Selezionare l'unità produttiva.",
+        "Choose the productive unit.",
+    ),
+    ("Selezionare la causale.", "Choose the reason."),
+    (
+        "Indicare se si tratta di sospensione o riduzione.",
+        "Say whether it is a suspension or a reduction.",
+    ),
+    ("Indicare la data.", "Enter the date."),
+    (
+        "Data non valida: usare il formato AAAA-MM-GG.",
+        "Invalid date: use the format YYYY-MM-DD.",
+    ),
+    (
+        "Indicare un numero intero di ore (0 per escludere il lavoratore).",
+        "Enter a whole number of hours (0 to leave the worker out).",
+    ),
+    // detail
+    ("Domanda di", "Application for"),
+    ("non ancora assegnato", "not assigned yet"),
+    ("Ticket", "Ticket"),
+    ("Autorizzazione", "Authorisation"),
+    ("Sede INPS competente", "INPS office in charge"),
+    ("Inviata il", "Submitted on"),
+    ("Decisa il", "Decided on"),
+    ("Motivazione", "Motivation"),
+    ("Lavoratori", "Workers"),
+    (
+        "Ore richieste e autorizzate per lavoratore",
+        "Hours requested and authorised per worker",
+    ),
+    ("totale richiesto", "total requested"),
+    ("ore", "hours"),
+    ("Ore autorizzate", "Hours authorised"),
+    ("Invia domanda", "Submit application"),
+    ("Ritira domanda", "Withdraw application"),
+    ("Decisione", "Decision"),
+    ("Esito", "Outcome"),
+    ("Autorizzata", "Authorised"),
+    ("Respinta", "Rejected"),
+    (
+        "Motivazione (obbligatoria se respinta)",
+        "Motivation (required for a rejection)",
+    ),
+    ("Registra decisione", "Record the decision"),
+    ("Torna all'elenco", "Back to the list"),
+    ("Sospensione", "Suspension"),
+    ("Riduzione", "Reduction"),
+    ("Bozza salvata.", "Draft saved."),
+    (
+        "Domanda inviata: il numero di protocollo è indicato sotto.",
+        "Application submitted: the protocol number is shown below.",
+    ),
+    ("Domanda ritirata.", "Application withdrawn."),
+    ("Decisione registrata.", "Decision recorded."),
+    (
+        "Scegliere l'esito della decisione.",
+        "Choose the outcome of the decision.",
+    ),
+    ("Richiesta non valida", "Invalid request"),
+    (
+        "Il modulo è scaduto o non proviene da questo sito. Ricaricare la pagina e riprovare.",
+        "The form expired or does not come from this site. Reload the page and try again.",
+    ),
+    ("Errore interno", "Internal error"),
+    (
+        "Si è verificato un errore imprevisto. Riprovare più tardi.",
+        "An unexpected error occurred. Please try again later.",
+    ),
+    // labels that come from the services
+    ("Protocollata", "Submitted"),
+    ("Autorizzata parzialmente", "Partially authorised"),
+    ("Rinunciata", "Withdrawn"),
+    ("Intermediario", "Intermediary"),
+    ("Operatore di sede", "Office operator"),
+    ("Amministratore", "Administrator"),
+    ("Operaio", "Blue-collar worker"),
+    ("Impiegato", "White-collar worker"),
+    ("Quadro", "Middle manager"),
+    ("Apprendista", "Apprentice"),
+    ("Dirigente", "Executive"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `ctx.t("…")` of every template has an English text.
+    #[test]
+    fn every_template_text_has_an_english_translation() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut missing = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text.split(".t(\"").skip(1) {
+                    let key = &piece[..piece.find("\")").unwrap()];
+                    if !ENGLISH.contains_key(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "untranslated: {missing:#?}");
+    }
+
+    #[test]
+    fn italian_is_the_default_and_english_is_available() {
+        assert_eq!(Lang::default().t("Nuova domanda"), "Nuova domanda");
+        assert_eq!(Lang::En.t("Nuova domanda"), "New application");
+        assert_eq!(Lang::En.t("testo sconosciuto"), "testo sconosciuto");
+    }
+
+    #[test]
+    fn the_table_has_no_duplicate_keys() {
+        assert_eq!(ENGLISH.len(), TRANSLATIONS.len());
+    }
+}
