@@ -117,7 +117,7 @@ fn main() {
             // a `font-src 'self'` policy refuses (a console error on every page). We have no video.
             bytes = strip_font_face(&bytes, "VideoJS");
             *path = out_dir.join("bootstrap-italia.min.css");
-            write_if_changed_bytes(path, &bytes);
+            write_if_changed(path, &bytes);
         }
         let digest = Sha256::digest(&bytes);
         all.update(url.as_bytes());
@@ -142,7 +142,7 @@ fn main() {
          /// `(path, content type, etag, bytes)` of every embedded asset, sorted by path.\n\
          pub static ASSETS: &[(&str, &str, &str, &[u8])] = {table};\n"
     );
-    write_if_changed(&out, &code);
+    write_if_changed(&out, code.as_bytes());
 }
 
 fn content_type(url: &str) -> &'static str {
@@ -176,25 +176,16 @@ fn strip_font_face(css: &[u8], family: &str) -> Vec<u8> {
     let mut rest = css.as_ref();
     while let Some(start) = rest.find(&needle) {
         out.push_str(&rest[..start]);
-        match rest[start..].find('}') {
-            Some(end) => rest = &rest[start + end + 1..],
-            None => {
-                rest = "";
-            }
-        }
+        rest = rest[start..]
+            .find('}')
+            .map_or("", |end| &rest[start + end + 1..]);
     }
     out.push_str(rest);
     out.into_bytes()
 }
 
-fn write_if_changed_bytes(path: &Path, content: &[u8]) {
+fn write_if_changed(path: &Path, content: &[u8]) {
     if fs::read(path).ok().as_deref() != Some(content) {
-        fs::write(path, content).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-    }
-}
-
-fn write_if_changed(path: &Path, content: &str) {
-    if fs::read_to_string(path).ok().as_deref() != Some(content) {
         fs::write(path, content).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
 }

@@ -3,15 +3,6 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // A form whose submit button carries data-confirm asks before submitting.
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    var message = button && button.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
-      event.preventDefault();
-    }
-  });
-
   // After an htmx swap, move the focus to the first element marked data-focus-after-swap
   // (or to the swapped region) so keyboard and screen-reader users follow the change.
   document.addEventListener("htmx:afterSwap", function (event) {
