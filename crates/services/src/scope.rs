@@ -1,9 +1,7 @@
 //! Typed capabilities. Fields are private and the constructors are `Services` methods, so
 //! holding a scope is proof that the permission table of DESIGN.md was checked.
 
-use omnia_store::{
-    ApplicationRow, ApplicationState, EmployerId, OfficeId, Role, Tx, UnitRow, UserId,
-};
+use omnia_store::{ApplicationRow, EmployerId, OfficeId, Role, Tx, UnitRow, UserId};
 
 use crate::{Principal, ServiceError, Services};
 
@@ -110,7 +108,8 @@ impl Services {
 }
 
 /// Whether an operator's office may see an application: its UP is served by the office,
-/// and it has been submitted (drafts are the employer's business).
+/// and it has been submitted at some point (drafts, including drafts withdrawn without ever
+/// being submitted, are the employer's business).
 pub(crate) fn office_sees(o: &OfficeScope, app: &ApplicationRow, unit: &UnitRow) -> bool {
-    unit.office_id == o.office_id && app.state != ApplicationState::Draft
+    unit.office_id == o.office_id && app.submitted_at.is_some()
 }

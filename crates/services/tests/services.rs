@@ -507,6 +507,15 @@ async fn drafts_are_invisible_to_operators_and_roles_get_only_their_scope() {
         Err(ServiceError::NotFound)
     ));
 
+    // Withdrawn without ever being submitted: still nothing for the office.
+    w.s.withdraw(&w.who("datore.meccanica").await, draft.id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.s.application(&milano, draft.id).await,
+        Err(ServiceError::NotFound)
+    ));
+
     let admin = w.who("admin").await;
     assert!(matches!(
         w.s.application(&admin, draft.id).await,
