@@ -36,6 +36,9 @@ pub struct DemoReport {
     pub workers: usize,
     pub users: usize,
     pub applications: usize,
+    /// Demo applications that the current rules refused (logged; the registry and the users
+    /// are loaded regardless, so a rule change never stops the app from starting).
+    pub skipped: Vec<String>,
 }
 
 struct UnitSpec {
@@ -679,7 +682,7 @@ pub async fn load(s: &Services) -> Result<DemoReport, ServiceError> {
     .await?;
     tx.commit().await?;
 
-    report.applications = demo_applications(s, &loaded, today).await?;
+    (report.applications, report.skipped) = demo_applications(s, &loaded, today).await;
     tracing::info!(?report, "demo data loaded");
     Ok(report)
 }
@@ -733,7 +736,7 @@ async fn demo_applications(
     s: &Services,
     loaded: &Loaded,
     today: NaiveDate,
-) -> Result<usize, ServiceError> {
+) -> (usize, Vec<String>) {
     let apps = [
         // Meccanica: authorised, awaiting decision (filed by the intermediary), and a draft.
         DemoApp {
@@ -847,7 +850,26 @@ async fn demo_applications(
         },
     ];
     let mut n = 0;
-    for a in apps {
+    let mut skipped = vec![];
+    for (i, a) in apps.iter().enumerate() {
+        match demo_application(s, loaded, today, a).await {
+            Ok(()) => n += 1,
+            Err(e) => {
+                tracing::warn!(demo_application = i, by = a.by, error = %e, "demo application skipped");
+                skipped.push(format!("#{i} ({}): {e}", a.by));
+            }
+        }
+    }
+    (n, skipped)
+}
+
+async fn demo_application(
+    s: &Services,
+    loaded: &Loaded,
+    today: NaiveDate,
+    a: &DemoApp,
+) -> Result<(), ServiceError> {
+    {
         let p = principal(s, loaded, a.by).await?;
         let (employer_id, units) = &loaded.employers[a.employer];
         let scope = s.employer_scope(&p, *employer_id).await?;
@@ -878,7 +900,6 @@ async fn demo_applications(
             workers,
         };
         let view = s.create_draft(&scope, input).await?;
-        n += 1;
         if a.submit {
             s.submit(&p, view.id).await?;
         }
@@ -922,5 +943,5 @@ async fn demo_applications(
             s.decide(&office, view.id, decision).await?;
         }
     }
-    Ok(n)
+    Ok(())
 }

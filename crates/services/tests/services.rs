@@ -25,6 +25,8 @@ impl World {
         let s = Services::with_clock(db.db().clone(), clock.clone());
         let report = demo::load(&s).await.expect("demo data loads");
         assert!(report.loaded);
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        assert_eq!(report.applications, 7);
         World { db, s, clock }
     }
 
