@@ -37,7 +37,8 @@ pub use omnia_store::{
     UserId, WorkerId,
 };
 pub use registry::{
-    CausaleOption, EmployerDetail, EmployerSummary, HeadcountView, UnitView, WorkerView,
+    BenefitOption, CausaleOption, EmployerDetail, EmployerSummary, HeadcountView, UnitView,
+    WorkerView,
 };
 pub use scope::{AdminScope, EmployerScope, OfficeScope};
 

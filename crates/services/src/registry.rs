@@ -1,8 +1,10 @@
 //! Registry views: the employers a principal may act for, and one employer's detail.
 
 use chrono::NaiveDate;
-use omnia_domain::benefit::Benefit;
+use omnia_domain::benefit::{Benefit, FundCode};
+use omnia_domain::evaluation::selection::{self, SelectionOutcome, Suggestion};
 use omnia_domain::reference::Reference;
+use omnia_domain::simulation::{Classification, Sector};
 use omnia_store::{EmployerId, EmployerRow, OfficeId, Qualifica, Role, UnitId, WorkerId};
 use serde::Serialize;
 
@@ -88,6 +90,23 @@ pub struct EmployerDetail {
     pub headcount: Vec<HeadcountView>,
     pub units: Vec<UnitView>,
     pub workers: Vec<WorkerView>,
+    /// Every benefit, marked suggested or not for this classification today (R-SEL-1/2).
+    pub benefits: Vec<BenefitOption>,
+    /// Why that benefit (stable code of the R-SEL-2 branch, e.g. `cigo_scope_art_10`), and
+    /// set when the right scheme is outside INPS (e.g. `fsba` for crafts).
+    pub selection_reason: String,
+    pub outside_inps: Option<String>,
+}
+
+/// A benefit with the platform's judgement on the employer's classification (R-SEL-1): a
+/// non-suggested benefit may still be requested; the operator sees the flag.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BenefitOption {
+    #[schema(value_type = String, example = "cigo")]
+    pub benefit: Benefit,
+    pub label_it: String,
+    /// `true`: suggerita; `false`: non compatibile.
+    pub suggested: bool,
 }
 
 /// A causale offered for a benefit on a date (form choices).
@@ -98,6 +117,54 @@ pub struct CausaleOption {
     pub label_en: String,
     /// Evento oggettivamente non evitabile.
     pub eone: bool,
+}
+
+/// R-SEL-2 through the domain's selection: sector from the agricultural flag or the CSC's
+/// first digit, headcount of the latest semester (rounded up: only "any employees?" matters
+/// to the choice).
+fn select_benefits(
+    e: &EmployerRow,
+    codes: &[String],
+    headcount: &[omnia_store::HeadcountRow],
+    today: NaiveDate,
+) -> SelectionOutcome {
+    let sector = if e.agricultural {
+        Sector::Agricoltura
+    } else {
+        match e.csc.chars().next() {
+            Some('1') => Sector::Industria,
+            Some('4') => Sector::Artigianato,
+            Some('7') => Sector::Terziario,
+            _ => Sector::Altro,
+        }
+    };
+    let classification = Classification {
+        sector,
+        csc: Some(e.csc.clone()),
+        ateco: Some(e.ateco.clone()),
+        authorisation_codes: codes.to_vec(),
+        cigo_scope: false,
+        agricultural_coop_processing: false,
+        fund: e.fund_code.as_deref().and_then(|f| {
+            serde_json::from_value::<FundCode>(serde_json::Value::String(f.to_owned())).ok()
+        }),
+        province_share: None,
+    };
+    let latest = headcount.iter().map(|h| h.semester.as_str()).max();
+    let hundredths: i64 = headcount
+        .iter()
+        .filter(|h| Some(h.semester.as_str()) == latest)
+        .map(|h| h.avg_workers_hundredths)
+        .sum();
+    let workers: i64 = (hundredths + 99) / 100;
+    selection::evaluate(
+        &classification,
+        e.edile_lapideo,
+        workers.into(),
+        today,
+        (Benefit::Cigo, None),
+        Reference::builtin(),
+    )
 }
 
 impl Services {
@@ -169,17 +236,29 @@ impl Services {
                 hourly_wage_cents: w.hourly_wage_cents,
             })
             .collect();
+        let authorisation_codes = tx.authorisation_codes(id).await?;
+        let headcount = tx.headcount(id).await?;
+        let selection = select_benefits(&e, &authorisation_codes, &headcount, self.today());
         Ok(EmployerDetail {
-            authorisation_codes: tx.authorisation_codes(id).await?,
+            benefits: selection
+                .benefits
+                .iter()
+                .map(|b| BenefitOption {
+                    benefit: b.benefit,
+                    label_it: b.benefit.label_it().to_owned(),
+                    suggested: b.status == Suggestion::Suggerita,
+                })
+                .collect(),
+            selection_reason: selection.reason,
+            outside_inps: selection.outside_inps,
+            authorisation_codes,
             matricole: tx
                 .matricole(id)
                 .await?
                 .into_iter()
                 .map(|m| m.matricola)
                 .collect(),
-            headcount: tx
-                .headcount(id)
-                .await?
+            headcount: headcount
                 .into_iter()
                 .map(|h| HeadcountView {
                     semester: h.semester,

@@ -1411,3 +1411,29 @@ async fn demo_the_first_workers_of_every_unit_are_free_and_eligible_today() {
         }
     }
 }
+
+#[tokio::test]
+async fn each_demo_employer_gets_the_benefit_its_classification_suggests() {
+    let w = World::new().await;
+    for (owner, expected) in [
+        ("datore.meccanica", Benefit::Cigo),
+        ("datore.edile", Benefit::Cigo),
+        ("datore.commercio", Benefit::AisFis),
+        ("datore.bottega", Benefit::AisFis),
+        ("studio.associato", Benefit::AisFondo),
+        ("azienda.agricola", Benefit::Cisoa),
+    ] {
+        let d =
+            w.s.employer_detail(&w.employer_of(owner).await)
+                .await
+                .unwrap();
+        let suggested: Vec<Benefit> = d
+            .benefits
+            .iter()
+            .filter(|b| b.suggested)
+            .map(|b| b.benefit)
+            .collect();
+        assert_eq!(suggested, vec![expected], "{owner}: {}", d.selection_reason);
+        assert_eq!(d.benefits.len(), 4);
+    }
+}
