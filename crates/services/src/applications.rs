@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
+use omnia_domain::evaluation::selection::Suggestion;
 use omnia_domain::ids::{AuthorisationNumber, ProtocolNumber, Ticket};
 use omnia_domain::reference::Reference;
 use omnia_store::applications::{ApplicationListRow, NewApplicationRow};
@@ -128,6 +129,9 @@ pub struct ApplicationView {
     #[schema(value_type = String, example = "cigo")]
     pub benefit: Benefit,
     pub benefit_label: String,
+    /// R-SEL-1: the benefit is coherent with the employer's classification today. A
+    /// non-compatible choice may be filed; the operator sees this flag.
+    pub benefit_suggested: bool,
     pub causale: CausaleRef,
     #[schema(value_type = String, example = "sospensione")]
     pub kind: ReductionKind,
@@ -233,7 +237,12 @@ fn weeks_of(start: NaiveDate, end: NaiveDate) -> i64 {
 }
 
 /// Loads the full view of an application inside `tx`.
-async fn load_view(tx: &mut Tx, app: &ApplicationRow) -> Result<ApplicationView, ServiceError> {
+/// `today` dates the R-SEL judgement.
+async fn load_view(
+    tx: &mut Tx,
+    app: &ApplicationRow,
+    today: NaiveDate,
+) -> Result<ApplicationView, ServiceError> {
     let employer = tx
         .employer(app.employer_id)
         .await?
@@ -265,6 +274,12 @@ async fn load_view(tx: &mut Tx, app: &ApplicationRow) -> Result<ApplicationView,
         None
     };
     let benefit = parse_benefit(&app.benefit)?;
+    let codes = tx.authorisation_codes(employer.id).await?;
+    let headcount = tx.headcount(employer.id).await?;
+    let benefit_suggested = crate::registry::select_benefits(&employer, &codes, &headcount, today)
+        .benefits
+        .iter()
+        .any(|b| b.benefit == benefit && b.status == Suggestion::Suggerita);
     let causale_label = Reference::builtin()
         .causale(&app.causale)
         .map(|c| c.label_it.clone())
@@ -293,6 +308,7 @@ async fn load_view(tx: &mut Tx, app: &ApplicationRow) -> Result<ApplicationView,
         },
         benefit,
         benefit_label: benefit.label_it().to_owned(),
+        benefit_suggested,
         causale: CausaleRef {
             code: app.causale.clone(),
             label: causale_label,
@@ -311,12 +327,16 @@ async fn load_view(tx: &mut Tx, app: &ApplicationRow) -> Result<ApplicationView,
     })
 }
 
-async fn reload(tx: &mut Tx, id: ApplicationId) -> Result<ApplicationView, ServiceError> {
+async fn reload(
+    tx: &mut Tx,
+    id: ApplicationId,
+    today: NaiveDate,
+) -> Result<ApplicationView, ServiceError> {
     let app = tx
         .application(id)
         .await?
         .ok_or_else(|| internal("application vanished"))?;
-    load_view(tx, &app).await
+    load_view(tx, &app, today).await
 }
 
 fn audit(
@@ -376,7 +396,7 @@ impl Services {
             serde_json::json!({ "benefit": input.benefit.code(), "causale": input.causale, "unit_id": input.unit_id }),
         ))
         .await?;
-        let view = reload(&mut tx, id).await?;
+        let view = reload(&mut tx, id, self.today()).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -613,7 +633,7 @@ impl Services {
         if !visible {
             return Err(ServiceError::NotFound);
         }
-        load_view(&mut tx, &app).await
+        load_view(&mut tx, &app, self.today()).await
     }
 
     /// The audit trail of one application (oldest first), visible to whoever may see the
@@ -696,7 +716,7 @@ impl Services {
 
         // The snapshot is the view as submitted: later reads of the live rows may show
         // decisions, never different contents.
-        let mut snapshot = load_view(&mut tx, &app).await?;
+        let mut snapshot = load_view(&mut tx, &app, self.today()).await?;
         snapshot.state = ApplicationState::Submitted;
         snapshot.state_label = ApplicationState::Submitted.label_it().to_owned();
         snapshot.protocol_number = Some(protocol.as_str().to_owned());
@@ -728,7 +748,7 @@ impl Services {
             serde_json::json!({ "protocol_number": protocol.as_str(), "ticket": ticket.as_str() }),
         ))
         .await?;
-        let view = reload(&mut tx, id).await?;
+        let view = reload(&mut tx, id, self.today()).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -836,7 +856,7 @@ impl Services {
             serde_json::json!({ "from_state": app.state.as_str() }),
         ))
         .await?;
-        let view = reload(&mut tx, id).await?;
+        let view = reload(&mut tx, id, self.today()).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -1043,7 +1063,7 @@ impl Services {
             }),
         ))
         .await?;
-        let view = reload(&mut tx, id).await?;
+        let view = reload(&mut tx, id, self.today()).await?;
         tx.commit().await?;
         Ok(view)
     }

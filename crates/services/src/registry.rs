@@ -122,7 +122,7 @@ pub struct CausaleOption {
 /// R-SEL-2 through the domain's selection: sector from the agricultural flag or the CSC's
 /// first digit, headcount of the latest semester (rounded up: only "any employees?" matters
 /// to the choice).
-fn select_benefits(
+pub(crate) fn select_benefits(
     e: &EmployerRow,
     codes: &[String],
     headcount: &[omnia_store::HeadcountRow],

@@ -1437,3 +1437,21 @@ async fn each_demo_employer_gets_the_benefit_its_classification_suggests() {
         assert_eq!(d.benefits.len(), 4);
     }
 }
+
+#[tokio::test]
+async fn a_non_compatible_benefit_may_be_filed_and_is_flagged() {
+    let w = World::new().await;
+    let scope = w.employer_of("datore.meccanica").await;
+    let ok =
+        w.s.create_draft(&scope, w.cigo_input(&scope, 1).await)
+            .await
+            .unwrap();
+    assert!(ok.benefit_suggested);
+    let mut fis = w.cigo_input(&scope, 1).await;
+    fis.benefit = Benefit::AisFis;
+    let flagged = w.s.create_draft(&scope, fis).await.unwrap();
+    assert!(
+        !flagged.benefit_suggested,
+        "industry → CIGO, not FIS (R-SEL-1)"
+    );
+}
