@@ -157,12 +157,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn blob_ref(key: &BlobKey, bytes: &[u8]) -> BlobRef {
-    BlobRef {
-        key: key.clone(),
-        sha256: sha256_hex(bytes),
-        size: bytes.len() as u64,
+impl BlobRef {
+    /// The reference of `bytes` stored under `key` (for implementations of [`BlobStore`]).
+    pub fn of(key: &BlobKey, bytes: &[u8]) -> Self {
+        BlobRef {
+            key: key.clone(),
+            sha256: sha256_hex(bytes),
+            size: bytes.len() as u64,
+        }
     }
+}
+
+fn blob_ref(key: &BlobKey, bytes: &[u8]) -> BlobRef {
+    BlobRef::of(key, bytes)
 }
 
 // --- Local directory -----------------------------------------------------------------------------
@@ -397,7 +404,7 @@ mod tests {
         ] {
             assert!(BlobKey::parse(bad).is_err(), "{bad:?} should be refused");
         }
-        assert!(BlobKey::parse(&"a/".repeat(9).trim_end_matches('/').to_string()).is_err());
+        assert!(BlobKey::parse("a/".repeat(9).trim_end_matches('/')).is_err());
         assert!(BlobKey::parse(&"a".repeat(513)).is_err());
         for good in [
             "a",
