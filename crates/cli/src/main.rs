@@ -9,6 +9,7 @@ use omnia_services::Services;
 use omnia_store::Db;
 use omnia_web::{AppState, WebConfig};
 
+mod flow;
 mod simulate;
 
 #[derive(Parser)]
@@ -39,6 +40,11 @@ enum Command {
     Simulate {
         /// Input as in `docs/rules.md` (examples in `docs/rules/examples/`).
         input: PathBuf,
+    },
+    /// Payment-data flows: offline check and synthetic generation.
+    Flow {
+        #[command(subcommand)]
+        command: flow::FlowCommand,
     },
 }
 
@@ -142,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
     init_logging(cli.log_format);
     match cli.command {
         Command::Simulate { input } => std::process::exit(simulate::run(&input)),
+        Command::Flow { command } => std::process::exit(flow::run(command)),
         Command::Migrate(args) => {
             args.connect().await?;
             tracing::info!("migrations applied");

@@ -1,0 +1,350 @@
+//! `omnia flow …`: offline check and synthetic generation of payment-data
+//! flows (issue 5, phase 1). `omnia flow send` (upload to the server) comes
+//! with the API in phase 2.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand, ValueEnum};
+use omnia_flows::check::{CheckOptions, Hooks, Outcome, RecordAmount, Report};
+use omnia_flows::generate::{Format, GenerateOptions, generate};
+use omnia_flows::{Authorisations, FlowReader, XmlReader, check_flow};
+
+#[derive(Subcommand)]
+pub enum FlowCommand {
+    /// Check a flow offline: every finding in one pass (exit 0 accepted, 1 refused or to confirm, 2 unreadable input).
+    Check(CheckArgs),
+    /// Write a realistic synthetic flow (and the authorisations it is consistent with).
+    Generate(GenerateArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Xml,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Flow file (`.xml` or `.csv`).
+    file: PathBuf,
+    /// Authorisations JSON (format in docs/flows/README.md); without it the checks against the authorisations report every record as not authorised.
+    #[arg(long)]
+    authorisations: Option<PathBuf>,
+    /// Print the full report as JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// File format; default from the extension.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Date of receipt for the deadline check (default: today).
+    #[arg(long)]
+    today: Option<NaiveDate>,
+    /// Confirm the forceable findings with this note.
+    #[arg(long)]
+    confirm: Option<String>,
+    /// Findings kept in full (all are counted).
+    #[arg(long, default_value_t = 10_000)]
+    max_findings: usize,
+    /// Write the amount of each accepted record (R-AMT) as CSV.
+    #[arg(long)]
+    amounts_out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// Number of worker records.
+    #[arg(long)]
+    records: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output flow file.
+    #[arg(long)]
+    out: PathBuf,
+    /// Also write the authorisations the flow is consistent with (JSON).
+    #[arg(long)]
+    authorisations_out: Option<PathBuf>,
+    /// Share of records with one injected error (0–1).
+    #[arg(long, default_value_t = 0.0)]
+    error_rate: f64,
+    /// Month of competence YYYY-MM (default: last month).
+    #[arg(long)]
+    month: Option<String>,
+    /// Output format; default from the extension of --out.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Workers per employer (one authorisation each).
+    #[arg(long, default_value_t = 250)]
+    workers_per_employer: u64,
+}
+
+fn format_of(path: &Path, arg: Option<FormatArg>) -> Format {
+    match arg {
+        Some(FormatArg::Csv) => Format::Csv,
+        Some(FormatArg::Xml) => Format::Xml,
+        None if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv")) =>
+        {
+            Format::Csv
+        }
+        None => Format::Xml,
+    }
+}
+
+pub fn run(cmd: FlowCommand) -> i32 {
+    match cmd {
+        FlowCommand::Check(a) => check(a),
+        FlowCommand::Generate(a) => match generate_cmd(&a) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("omnia flow generate: {e:#}");
+                2
+            }
+        },
+    }
+}
+
+fn generate_cmd(a: &GenerateArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let month = match &a.month {
+        Some(m) => omnia_flows::values::parse_month(m).context("--month must be YYYY-MM")?,
+        None => omnia_flows::values::month_of(chrono::Local::now().date_naive()) - 1,
+    };
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&a.error_rate),
+        "--error-rate must be between 0 and 1"
+    );
+    let mut o = GenerateOptions::new(a.records, month);
+    o.seed = a.seed;
+    o.error_rate = a.error_rate;
+    o.format = format_of(&a.out, a.format);
+    o.workers_per_employer = a.workers_per_employer;
+    let mut out = BufWriter::with_capacity(
+        1 << 16,
+        File::create(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?,
+    );
+    let mut auth = match &a.authorisations_out {
+        Some(p) => Some(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let stats = generate(&o, &mut out, auth.as_mut().map(|w| w as &mut dyn Write))?;
+    out.flush()?;
+    if let Some(mut w) = auth {
+        w.flush()?;
+    }
+    eprintln!("{}", serde_json::to_string(&stats)?);
+    Ok(())
+}
+
+fn check(a: CheckArgs) -> i32 {
+    let auths = match &a.authorisations {
+        Some(p) => match Authorisations::from_json_file(p) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("omnia flow check: {e}");
+                return 2;
+            }
+        },
+        None => Authorisations::new(),
+    };
+    let file = match File::open(&a.file) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("omnia flow check: cannot open {}: {e}", a.file.display());
+            return 2;
+        }
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let input = BufReader::with_capacity(1 << 18, file);
+    let mut opts = CheckOptions::new(a.today.unwrap_or_else(|| chrono::Local::now().date_naive()));
+    opts.max_findings = a.max_findings;
+
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(len);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let mut progress = |n: u64| {
+        if let Some(b) = &bar {
+            b.set_position(n);
+        }
+    };
+    let mut amounts_w = match &a.amounts_out {
+        Some(p) => match File::create(p) {
+            Ok(f) => {
+                let mut w = BufWriter::new(f);
+                let _ = writeln!(
+                    w,
+                    "riga;cf_azienda;matricola;cf_lavoratore;competenza;autorizzazione;ore;paga_oraria;lordo;netto;massimale;iban"
+                );
+                Some(w)
+            }
+            Err(e) => {
+                eprintln!("omnia flow check: cannot create {}: {e}", p.display());
+                return 2;
+            }
+        },
+        None => None,
+    };
+    let mut amount = |r: &RecordAmount<'_>| {
+        if let Some(w) = amounts_w.as_mut() {
+            let _ = writeln!(
+                w,
+                "{};{};{};{};{};{};{};{};{};{};{};{}",
+                r.line,
+                r.employer_cf,
+                r.matricola,
+                r.worker,
+                r.month,
+                r.authorisation,
+                r.amount.hours,
+                r.hourly_wage.round_dp(4),
+                r.amount.gross,
+                r.amount.net,
+                r.amount.capped,
+                r.iban
+            );
+        }
+    };
+    let hooks = Hooks {
+        progress: Some(&mut progress),
+        amount: Some(&mut amount),
+    };
+    let report = match format_of(&a.file, a.format) {
+        Format::Xml => run_check(&mut XmlReader::new(input), &auths, &opts, hooks),
+        Format::Csv => run_check(
+            &mut omnia_flows::csv::CsvReader::new(input),
+            &auths,
+            &opts,
+            hooks,
+        ),
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if let Some(mut w) = amounts_w {
+        let _ = w.flush();
+    }
+    let outcome = match &a.confirm {
+        Some(note) => report.accepted_with_confirmation(note),
+        None => report.outcome.clone(),
+    };
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let mut r = report;
+        r.outcome = outcome.clone();
+        let _ = serde_json::to_writer_pretty(&mut out, &r);
+        let _ = writeln!(out);
+    } else {
+        let _ = print_summary(&mut out, &a.file, &report, &outcome);
+    }
+    match outcome {
+        Outcome::Accepted | Outcome::AcceptedWithConfirmation { .. } => 0,
+        _ => 1,
+    }
+}
+
+fn run_check<R: FlowReader>(
+    r: &mut R,
+    auths: &Authorisations,
+    opts: &CheckOptions,
+    hooks: Hooks<'_>,
+) -> Report {
+    check_flow(r, auths, opts, hooks)
+}
+
+fn print_summary(
+    out: &mut impl Write,
+    file: &Path,
+    r: &Report,
+    outcome: &Outcome,
+) -> std::io::Result<()> {
+    let s = &r.summary;
+    writeln!(
+        out,
+        "{}: {} aziende, {} record, {} giorni, {} ore",
+        file.display(),
+        s.employers,
+        s.records,
+        s.days,
+        s.hours
+    )?;
+    writeln!(
+        out,
+        "importi calcolati per {} record: lordo {} €, netto {} €",
+        s.records_computed, s.total_gross, s.total_net
+    )?;
+    if r.counts.is_empty() {
+        writeln!(out, "nessun rilievo")?;
+    } else {
+        writeln!(out, "rilievi per codice:")?;
+        for (code, n) in &r.counts {
+            writeln!(
+                out,
+                "  {code} {:>9}  {:?}/{:?}  {}",
+                n,
+                code.severity(),
+                code.class(),
+                code.title_it()
+            )?;
+        }
+        writeln!(out, "primi rilievi:")?;
+        for f in r.findings.iter().take(20) {
+            writeln!(
+                out,
+                "  {} riga {}:{} <{}>{}{} {}",
+                f.code,
+                f.line,
+                f.column,
+                f.element,
+                f.worker
+                    .as_deref()
+                    .map(|w| format!(" lavoratore {w}"))
+                    .unwrap_or_default(),
+                f.month
+                    .as_deref()
+                    .map(|m| format!(" mese {m}"))
+                    .unwrap_or_default(),
+                f.message
+            )?;
+        }
+        if r.findings.len() > 20 || r.truncated {
+            writeln!(out, "  … (--json per il rapporto completo)")?;
+        }
+    }
+    let verdict = match outcome {
+        Outcome::Accepted => "ACCETTATO".to_owned(),
+        Outcome::AcceptedWithConfirmation { forced, .. } => {
+            format!("ACCETTATO con conferma ({} forzati)", forced.len())
+        }
+        Outcome::NeedsConfirmation { forceable } => format!(
+            "DA CONFERMARE: rilievi forzabili {}; reinviare con --confirm \"nota\"",
+            forceable
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Outcome::Refused { blocking } => format!(
+            "RIFIUTATO: rilievi bloccanti {}",
+            blocking
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    writeln!(out, "esito: {verdict}")
+}
