@@ -11,6 +11,7 @@
 
 pub mod blobs;
 pub mod pdf_check;
+pub mod pdf_isolated;
 pub mod receipt;
 
 mod metrics;

@@ -11,8 +11,8 @@
 //!    JavaScript or launch actions anywhere in their object graph (including object streams).
 //!
 //! ⚠️ `catch_unwind` cannot stop an abort (a huge allocation, a stack overflow). Untrusted uploads
-//! in production should run [`inspect`] in a child process with memory/CPU limits and a timeout (an
-//! `omnia inspect-pdf` subcommand that reads stdin and prints the code); see the crate README.
+//! in production should run [`inspect`] in a child process with memory/CPU limits and a timeout:
+//! [`crate::pdf_isolated`] has both halves.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -255,24 +255,33 @@ pub fn precheck(bytes: &[u8], max_bytes: usize) -> Result<(), PdfRejection> {
 }
 
 /// Recognises a few kinds of file commonly uploaded by mistake.
+const SNIFFED: &[(&[u8], &str)] = &[
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xFF\xD8\xFF", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"II*\0", "TIFF"),
+    (b"MM\0*", "TIFF"),
+    (b"PK\x03\x04", "ZIP, DOCX o ODT"),
+    (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "DOC o XLS"),
+    (b"{\\rtf", "RTF"),
+    (b"<?xml", "XML"),
+    (b"MZ", "eseguibile Windows"),
+    (b"\x7FELF", "eseguibile"),
+];
+
 fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    const MAGIC: &[(&[u8], &str)] = &[
-        (b"\x89PNG\r\n\x1a\n", "PNG"),
-        (b"\xFF\xD8\xFF", "JPEG"),
-        (b"GIF8", "GIF"),
-        (b"II*\0", "TIFF"),
-        (b"MM\0*", "TIFF"),
-        (b"PK\x03\x04", "ZIP, DOCX o ODT"),
-        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "DOC o XLS"),
-        (b"{\\rtf", "RTF"),
-        (b"<?xml", "XML"),
-        (b"MZ", "eseguibile Windows"),
-        (b"\x7FELF", "eseguibile"),
-    ];
-    MAGIC
+    SNIFFED
         .iter()
         .find(|(magic, _)| bytes.starts_with(magic))
         .map(|&(_, kind)| kind)
+}
+
+/// The `&'static` name of a kind [`sniff`] can recognise, for answers coming back from a child process.
+pub(crate) fn known_kind(name: &str) -> Option<&'static str> {
+    SNIFFED
+        .iter()
+        .map(|&(_, kind)| kind)
+        .find(|&kind| kind == name)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
