@@ -2,9 +2,11 @@
 //! chosen by `OMNIA_TEST_DATABASE_URL`:
 //!
 //! - unset → a new SQLite file in a temporary directory (removed on drop);
-//! - `postgres://…` → `CREATE DATABASE omnia_test_<unix-secs>_<random>` on that server,
-//!   dropped (`WITH (FORCE)`) when the [`TestDb`] is dropped; databases left behind by a
-//!   crashed run are dropped by the next run once they are older than two hours.
+//! - `postgres://…` → `CREATE DATABASE omnia_test_<unix-secs>_<random> TEMPLATE
+//!   omnia_tpl_<hash of the migrations>` on that server (the template is migrated once per
+//!   migration set and kept for later runs), dropped (`WITH (FORCE)`) when the [`TestDb`] is
+//!   dropped; databases left behind by a crashed run are dropped by the next run once they
+//!   are older than two hours.
 //!
 //! Pools are kept small (PostgreSQL allows 100 connections by default and test runners
 //! run tests in parallel): three connections per test database.
@@ -13,6 +15,7 @@ use std::ops::Deref;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions as _, Connection, PgConnection};
 
@@ -161,11 +164,27 @@ pub async fn fresh_pg(url: &str) -> Result<TestDb> {
 
     let mut c = admin.connect().await?;
     drop_stale(&mut c, secs).await;
-    sqlx::query(AssertSqlSafe(format!(
-        "CREATE DATABASE \"{name}\" TEMPLATE template0"
-    )))
-    .execute(&mut c)
-    .await?;
+    let template = ensure_template(&mut c, &admin).await?;
+    // Copying a migrated template is faster than migrating each database. The copy fails
+    // while a backend is still attached to the template (e.g. the builder's connection
+    // winding down): retry briefly.
+    let create = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+    let mut attempt = 0;
+    loop {
+        match sqlx::query(AssertSqlSafe(create.clone()))
+            .execute(&mut c)
+            .await
+        {
+            Ok(_) => break,
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("55006") && attempt < 100 =>
+            {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     let _ = c.close().await;
 
     let pool = PgPoolOptions::new()
@@ -184,6 +203,71 @@ pub async fn fresh_pg(url: &str) -> Result<TestDb> {
             name,
         },
     })
+}
+
+/// The migrated template for the current set of migrations (`omnia_tpl_<hash>`), built
+/// once per migration set by whichever test process gets there first.
+async fn ensure_template(c: &mut PgConnection, admin: &PgConnectOptions) -> Result<String> {
+    let migrator = sqlx::migrate!("migrations/postgres");
+    let mut h = Sha256::new();
+    for m in migrator.iter() {
+        h.update(m.version.to_le_bytes());
+        h.update(&*m.checksum);
+    }
+    let template = format!("omnia_tpl_{}", &hex::encode(h.finalize())[..16]);
+    // A session-level advisory lock makes concurrent test processes wait for one builder.
+    sqlx::query("SELECT pg_advisory_lock(7106, 1)")
+        .execute(&mut *c)
+        .await?;
+    let built = build_template(c, admin, &migrator, &template).await;
+    sqlx::query("SELECT pg_advisory_unlock(7106, 1)")
+        .execute(&mut *c)
+        .await?;
+    built.map(|()| template)
+}
+
+async fn build_template(
+    c: &mut PgConnection,
+    admin: &PgConnectOptions,
+    migrator: &sqlx::migrate::Migrator,
+    template: &str,
+) -> Result<()> {
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(template)
+        .fetch_optional(&mut *c)
+        .await?;
+    if exists.is_some() {
+        return Ok(());
+    }
+    // Built under another name and renamed when complete, so a crash mid-way never leaves
+    // a half-migrated template behind under the real name.
+    let building = format!("{template}_building");
+    drop_database(c, &building).await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "CREATE DATABASE \"{building}\" TEMPLATE template0"
+    )))
+    .execute(&mut *c)
+    .await?;
+    let mut conn = admin.clone().database(&building).connect().await?;
+    migrator.run(&mut conn).await?;
+    conn.close().await?;
+    let rename = format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"");
+    let mut attempt = 0;
+    loop {
+        match sqlx::query(AssertSqlSafe(rename.clone()))
+            .execute(&mut *c)
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("55006") && attempt < 100 =>
+            {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// Best effort: drops test databases of earlier runs that were never cleaned up.
