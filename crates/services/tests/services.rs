@@ -1455,3 +1455,60 @@ async fn a_non_compatible_benefit_may_be_filed_and_is_flagged() {
         "industry → CIGO, not FIS (R-SEL-1)"
     );
 }
+
+#[tokio::test]
+async fn the_audit_log_records_every_kind_of_change_with_actor_and_employer() {
+    let w = World::new().await;
+    let employer = w.who("datore.meccanica").await;
+    let app = w.submitted_meccanica_application().await;
+    let office = w.s.office_scope(&w.who("operatore.milano").await).unwrap();
+    let d = Decision {
+        outcome: Outcome::Authorised,
+        motivation: None,
+        hours: None,
+    };
+    w.s.decide(&office, app.id, d).await.unwrap();
+    let scope = w.employer_of("datore.meccanica").await;
+    let draft =
+        w.s.create_draft(&scope, w.cigo_input(&scope, 1).await)
+            .await
+            .unwrap();
+    w.s.withdraw(&employer, draft.id).await.unwrap();
+    let _ = w.s.authenticate("datore.meccanica", "wrong").await;
+    let p =
+        w.s.authenticate("datore.meccanica", DEMO_PASSWORD)
+            .await
+            .unwrap();
+    let session = w.s.open_session(&p, SessionKind::Web).await.unwrap();
+    w.s.close_session(&session.token).await.unwrap();
+
+    let admin = w.s.admin_scope(&w.who("admin").await).unwrap();
+    let log = w.s.audit_log(&admin, 1000).await.unwrap();
+    for action in [
+        "application.create",
+        "application.submit",
+        "application.decide",
+        "application.withdraw",
+        "auth.login",
+        "auth.login_failed",
+        "auth.logout",
+    ] {
+        assert!(log.iter().any(|e| e.action == action), "{action} missing");
+    }
+    let decide = log
+        .iter()
+        .find(|e| e.action == "application.decide" && e.target_id == app.id.to_string())
+        .unwrap();
+    assert_eq!(decide.actor_username.as_deref(), Some("operatore.milano"));
+    assert_eq!(decide.details["outcome"], "authorised");
+    let withdraw = log
+        .iter()
+        .find(|e| e.action == "application.withdraw")
+        .unwrap();
+    assert_eq!(withdraw.on_behalf_of_employer, Some(scope.employer_id()));
+    assert!(
+        log.windows(2).all(|p| p[0].seq > p[1].seq),
+        "most recent first"
+    );
+    assert!(w.s.verify_audit_chain(&admin).await.unwrap().is_intact());
+}
