@@ -265,11 +265,14 @@ fn ensure_node_modules(frontend: &Path, lockfile: &Path, marker: &Path) {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    // npm ci rewrites node_modules/.package-lock.json; make sure it is newer than the lockfile
-    // even when the clock or the file system's timestamp granularity says otherwise.
-    if !node_modules_fresh(lockfile, marker)
-        && let Ok(file) = fs::File::options().append(true).open(marker)
-    {
-        let _ = file.set_modified(SystemTime::now());
+    // npm ci has just rewritten node_modules/.package-lock.json, a file this script watches: left
+    // as is, it would look changed after this build started and cargo would run the script (and
+    // rebuild this crate) once more on the next build. Give it the lockfile's time instead, which
+    // also keeps `node_modules_fresh` true.
+    if let (Some(locked), Ok(file)) = (
+        mtime(lockfile),
+        fs::File::options().append(true).open(marker),
+    ) {
+        let _ = file.set_modified(locked);
     }
 }
