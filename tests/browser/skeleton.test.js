@@ -132,16 +132,15 @@ async function walk({ javaScriptEnabled, weekOffset }) {
     );
     assert.ok(employer, 'the employer select must offer Meccanica Padana S.p.A.');
     await page.selectOption('select[name="datore"]', employer);
-    if ((await page.locator('select[name="prestazione"]').count()) > 0) {
-      const cigo = await page.$$eval('select[name="prestazione"] option', (opts) => {
-        const o = opts.find((o) => /cigo/i.test(o.value + ' ' + o.textContent));
-        return o ? o.value : null;
-      });
-      if (cigo) await page.selectOption('select[name="prestazione"]', cigo);
-    }
     await page.getByRole('button', { name: 'Continua' }).click();
     await page.waitForLoadState('load');
     assert.equal(new URL(page.url()).searchParams.get('datore'), employer);
+    // The choice of benefit: CIGO is the one suggested for an industrial employer (R-SEL-1).
+    await a11y(page, 'nuova domanda: prestazione');
+    assert.ok(await page.locator('#prestazione-cigo').isChecked(), 'CIGO must be preselected');
+    await page.getByRole('button', { name: 'Continua' }).click();
+    await page.waitForLoadState('load');
+    assert.equal(new URL(page.url()).searchParams.get('prestazione'), 'cigo');
     await a11y(page, 'nuova domanda: modulo');
 
     // Units (the Milano-served plant first) and workers; a worker's unit comes from data-unita.

@@ -236,9 +236,15 @@ async fn the_walking_skeleton_through_the_pages() {
     let app = spawn_app().await;
     let mut v = Visitor::new(&app);
     v.login("datore.meccanica").await;
+    // One employer only: straight to the choice of benefit, the suggested one preselected (R-SEL-1).
     let (status, html) = v.get("/domande/nuova").await;
     assert_eq!(status, 200);
-    let employer = hidden_option_value(&html, "datore");
+    let employer = hidden(&html, "datore");
+    assert!(
+        html.contains("id=\"prestazione-cigo\" value=\"cigo\" checked"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"prestazione-cisoa-stato\">non compatibile"));
     let (status, html) = v
         .get(&format!(
             "/domande/nuova?datore={employer}&prestazione=cigo"
@@ -326,8 +332,43 @@ fn first_option_value(html: &str, select: &str) -> String {
         .unwrap()
 }
 
-fn hidden_option_value(html: &str, select: &str) -> String {
-    first_option_value(html, select)
+#[tokio::test]
+async fn a_non_compatible_benefit_needs_an_explicit_confirmation() {
+    let app = spawn_app().await;
+    let mut v = Visitor::new(&app);
+    v.login("datore.meccanica").await;
+    let (_, html) = v.get("/domande/nuova").await;
+    let employer = hidden(&html, "datore");
+    let (status, html) = v
+        .get(&format!(
+            "/domande/nuova?datore={employer}&prestazione=cisoa"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("non è compatibile con"));
+    let token = hidden(&html, "csrf_token");
+    let unit = first_option_value(&html, "unita");
+    let (status, _, html) = v
+        .post(
+            "/domande",
+            &[
+                ("csrf_token", token.as_str()),
+                ("datore", employer.as_str()),
+                ("prestazione", "cisoa"),
+                ("prestazione_suggerita", "0"),
+                ("unita", unit.as_str()),
+                ("causale", "01"),
+                ("tipo", "sospensione"),
+                ("data_inizio", "2026-12-07"),
+                ("data_fine", "2026-12-11"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("id=\"conferma_prestazione-errore\""),
+        "{html}"
+    );
 }
 
 #[tokio::test]

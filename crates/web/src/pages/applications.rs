@@ -142,7 +142,6 @@ struct Choice {
 struct ChooseEmployerPage {
     ctx: PageContext,
     employers: Vec<Choice>,
-    benefits: Vec<Choice>,
 }
 
 /// What the user typed, kept when the form comes back with errors.
@@ -153,6 +152,7 @@ struct FormValues {
     tipo: String,
     data_inizio: String,
     data_fine: String,
+    conferma_prestazione: bool,
     hours: HashMap<String, String>,
 }
 
@@ -176,6 +176,10 @@ struct FormPage {
     employer_name: String,
     benefit_value: String,
     benefit_label: String,
+    /// `false` when the benefit does not fit the classification (R-SEL-1): the form asks
+    /// for an explicit confirmation.
+    benefit_suggested: bool,
+    confirmed: bool,
     units: Vec<Choice>,
     causali: Vec<Choice>,
     kinds: Vec<Choice>,
@@ -191,15 +195,21 @@ impl FormPage {
     }
 }
 
-fn benefit_choices(selected: Benefit, lang: Lang) -> Vec<Choice> {
-    Benefit::ALL
-        .into_iter()
-        .map(|b| Choice {
-            value: b.code().to_owned(),
-            label: lang.pick(b.label_it(), b.label_en()).to_owned(),
-            selected: b == selected,
-        })
-        .collect()
+/// A benefit offered to the employer, with the platform's judgement (R-SEL-1).
+struct BenefitChoice {
+    value: String,
+    label: String,
+    suggested: bool,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "applications/choose_benefit.html")]
+struct ChooseBenefitPage {
+    ctx: PageContext,
+    employer_id: i64,
+    employer_name: String,
+    benefits: Vec<BenefitChoice>,
 }
 
 pub async fn new_form(
@@ -207,35 +217,78 @@ pub async fn new_form(
     user: WebUser,
     Query(q): Query<NewQuery>,
 ) -> Response {
-    let benefit = q
-        .prestazione
-        .as_deref()
-        .and_then(Benefit::parse)
-        .unwrap_or(Benefit::Cigo);
-    let Some(employer_id) = q.datore else {
-        let employers = match state.services.employers_for(&user.principal).await {
-            Ok(e) => e,
+    // Step 1: which employer (skipped when the user acts for one only).
+    let employer_id = match q.datore {
+        Some(id) => id,
+        None => {
+            let employers = match state.services.employers_for(&user.principal).await {
+                Ok(e) => e,
+                Err(e) => return internal(e),
+            };
+            match employers.as_slice() {
+                [] => return not_found().await,
+                [only] => only.id.0,
+                _ => {
+                    return render(
+                        StatusCode::OK,
+                        &ChooseEmployerPage {
+                            ctx: context(&user, "domande"),
+                            employers: employers
+                                .iter()
+                                .map(|e| Choice {
+                                    value: e.id.0.to_string(),
+                                    label: format!("{} — CF {}", e.name, e.cf),
+                                    selected: false,
+                                })
+                                .collect(),
+                        },
+                    );
+                }
+            }
+        }
+    };
+    // Step 2: which benefit, with suggerita / non compatibile from the classification.
+    let Some(benefit) = q.prestazione.as_deref().and_then(Benefit::parse) else {
+        let scope = match state
+            .services
+            .employer_scope(&user.principal, EmployerId(employer_id))
+            .await
+        {
+            Ok(s) => s,
             Err(e) => return internal(e),
         };
-        if employers.is_empty() {
-            return not_found().await;
-        }
+        let detail = match state.services.employer_detail(&scope).await {
+            Ok(d) => d,
+            Err(e) => return internal(e),
+        };
+        let first_suggested = detail
+            .benefits
+            .iter()
+            .find(|b| b.suggested)
+            .map(|b| b.benefit);
         return render(
             StatusCode::OK,
-            &ChooseEmployerPage {
+            &ChooseBenefitPage {
                 ctx: context(&user, "domande"),
-                employers: employers
+                employer_id,
+                employer_name: detail.name.clone(),
+                benefits: detail
+                    .benefits
                     .iter()
-                    .map(|e| Choice {
-                        value: e.id.0.to_string(),
-                        label: format!("{} — CF {}", e.name, e.cf),
-                        selected: false,
+                    .map(|b| BenefitChoice {
+                        value: b.benefit.code().to_owned(),
+                        label: user
+                            .lang
+                            .pick(b.benefit.label_it(), b.benefit.label_en())
+                            .to_owned(),
+                        suggested: b.suggested,
+                        selected: Some(b.benefit) == first_suggested,
                     })
                     .collect(),
-                benefits: benefit_choices(benefit, user.lang),
             },
         );
     };
+    // Step 3: the application form.
     form_page(
         &state,
         &user,
@@ -337,6 +390,11 @@ async fn form_page(
             employer_id,
             employer_name: detail.name.clone(),
             benefit_value: benefit.code().into(),
+            benefit_suggested: detail
+                .benefits
+                .iter()
+                .any(|b| b.benefit == benefit && b.suggested),
+            confirmed: values.conferma_prestazione,
             benefit_label: user
                 .lang
                 .pick(benefit.label_it(), benefit.label_en())
@@ -378,6 +436,7 @@ pub async fn create(
         tipo: get("tipo"),
         data_inizio: get("data_inizio"),
         data_fine: get("data_fine"),
+        conferma_prestazione: get("conferma_prestazione") == "1",
         hours: fields
             .iter()
             .filter(|(k, _)| k.starts_with("ore_"))
@@ -393,6 +452,12 @@ pub async fn create(
     }
     if values.causale.is_empty() {
         errors.insert("causale".into(), "Selezionare la causale.".into());
+    }
+    if get("prestazione_suggerita") == "0" && !values.conferma_prestazione {
+        errors.insert(
+            "conferma_prestazione".into(),
+            "Confermare la scelta di una prestazione non compatibile con l'inquadramento.".into(),
+        );
     }
     let kind = match values.tipo.as_str() {
         "sospensione" => Some(ReductionKind::Sospensione),

@@ -156,6 +156,24 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ),
     // new application
     ("Continua", "Continue"),
+    (
+        "La piattaforma indica le prestazioni coerenti con l'inquadramento del datore di lavoro. Una prestazione non compatibile può comunque essere richiesta: la domanda resta segnalata alla sede.",
+        "The platform marks the benefits that fit the employer's classification. A benefit that does not fit may still be requested: the application stays flagged for the office.",
+    ),
+    ("suggerita", "suggested"),
+    (
+        "La prestazione scelta non è compatibile con l'inquadramento del datore di lavoro. La domanda può essere presentata ma resta segnalata alla sede.",
+        "The chosen benefit does not fit the employer's classification. The application may be filed but stays flagged for the office.",
+    ),
+    (
+        "Confermo la scelta della prestazione",
+        "I confirm the choice of benefit",
+    ),
+    (
+        "Confermare la scelta di una prestazione non compatibile con l'inquadramento.",
+        "Confirm the choice of a benefit that does not fit the classification.",
+    ),
+    ("non compatibile", "not compatible"),
     ("Nuova domanda di", "New application for"),
     (
         "La domanda non è stata salvata: correggere i campi segnalati.",
