@@ -382,6 +382,7 @@ impl Services {
             end_date: input.end,
             created_by: s.actor(),
             created_at: now,
+            content: None,
         })
         .await?;
         for w in &input.workers {

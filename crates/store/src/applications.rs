@@ -24,6 +24,8 @@ pub struct NewApplicationRow {
     pub end_date: NaiveDate,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
+    /// The typed sections (guided intake); `None` for the one-shot form.
+    pub content: Option<String>,
 }
 
 /// A worker line of an application joined with the worker's identity.
@@ -76,7 +78,8 @@ macro_rules! app_select {
     () => {
         "SELECT id, employer_id, unit_id, benefit, causale, kind, start_date, end_date, state, \
          ticket, protocol_number, submitted_at, authorisation_number, decided_at, decided_by, \
-         motivation, created_by, snapshot, created_at, updated_at, version FROM applications "
+         motivation, created_by, snapshot, created_at, updated_at, version, content, receipt_blob \
+         FROM applications "
     };
 }
 
@@ -98,8 +101,8 @@ macro_rules! list_select {
 
 const INSERT_APPLICATION: &str = "INSERT INTO applications \
     (id, employer_id, unit_id, benefit, causale, kind, start_date, end_date, state, created_by, \
-     created_at, updated_at, version) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $10, 1)";
+     created_at, updated_at, version, content) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $10, 1, $11)";
 const INSERT_APP_WORKER: &str = "INSERT INTO application_workers \
     (application_id, worker_id, hours_requested) VALUES ($1, $2, $3)";
 const SELECT_APPLICATION: &str = concat!(app_select!(), "WHERE id = $1");
@@ -148,11 +151,83 @@ const MARK_DECIDED: &str = "UPDATE applications SET state = $3, authorisation_nu
     WHERE id = $1 AND version = $2 AND state = 'submitted'";
 const SET_HOURS_AUTHORISED: &str = "UPDATE application_workers SET hours_authorised = $3 \
     WHERE application_id = $1 AND worker_id = $2";
+// Saving a section of a draft: the typed content plus the columns it projects to (UP,
+// causale, kind, period), guarded by the version the caller read and by the draft state.
+const SAVE_DRAFT: &str = "UPDATE applications SET content = $3, unit_id = $4, causale = $5, \
+    kind = $6, start_date = $7, end_date = $8, updated_at = $9, version = version + 1 \
+    WHERE id = $1 AND version = $2 AND state = 'draft'";
+const SET_RECEIPT_BLOB: &str = "UPDATE applications SET receipt_blob = $2 WHERE id = $1 \
+    AND receipt_blob IS NULL";
+const DELETE_APP_WORKERS: &str = "DELETE FROM application_workers WHERE application_id = $1";
 const NEXT_COUNTER: &str = "INSERT INTO counters (kind, scope, year, last_value) \
     VALUES ($1, $2, $3, 1) ON CONFLICT (kind, scope, year) \
     DO UPDATE SET last_value = counters.last_value + 1 RETURNING last_value";
 
+/// The columns a draft's content projects to (see [`Tx::save_draft`]).
+#[derive(Debug, Clone)]
+pub struct DraftProjection {
+    pub unit_id: UnitId,
+    pub causale: String,
+    pub kind: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+}
+
 impl Tx {
+    /// Stores a draft's content and its projected columns. Returns `false` if the row
+    /// changed since `version` was read or is no longer a draft.
+    pub async fn save_draft(
+        &mut self,
+        id: ApplicationId,
+        version: i64,
+        content: &str,
+        p: &DraftProjection,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on!(self, |c| sqlx::query(SAVE_DRAFT)
+            .bind(id)
+            .bind(version)
+            .bind(content)
+            .bind(p.unit_id)
+            .bind(&p.causale)
+            .bind(&p.kind)
+            .bind(p.start_date)
+            .bind(p.end_date)
+            .bind(at)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Replaces the worker lines of an application (drafts only: the caller checks).
+    pub async fn replace_application_workers(
+        &mut self,
+        app: ApplicationId,
+        lines: &[(WorkerId, i64)],
+    ) -> Result<()> {
+        on!(self, |c| sqlx::query(DELETE_APP_WORKERS)
+            .bind(app)
+            .execute(c)
+            .await?
+            .rows_affected());
+        for (w, h) in lines {
+            self.insert_application_worker(app, *w, *h).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the receipt's blob key once (a submission renders exactly one receipt).
+    pub async fn set_receipt_blob(&mut self, id: ApplicationId, key: &str) -> Result<bool> {
+        let n = on!(self, |c| sqlx::query(SET_RECEIPT_BLOB)
+            .bind(id)
+            .bind(key)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
+    }
+
     pub async fn insert_application(&mut self, a: &NewApplicationRow) -> Result<()> {
         on!(self, |c| sqlx::query(INSERT_APPLICATION)
             .bind(a.id)
@@ -165,6 +240,7 @@ impl Tx {
             .bind(a.end_date)
             .bind(a.created_by)
             .bind(a.created_at)
+            .bind(&a.content)
             .execute(c)
             .await?
             .rows_affected());

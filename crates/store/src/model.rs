@@ -404,6 +404,11 @@ pub struct ApplicationRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The draft's sections as typed (JSON document owned by the services layer); `None`
+    /// for applications filed with the one-shot form.
+    pub content: Option<String>,
+    /// Blob key of the receipt PDF rendered at submission.
+    pub receipt_blob: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
