@@ -89,6 +89,7 @@ pub struct UnitRef {
     pub id: UnitId,
     pub name: String,
     pub comune: String,
+    pub address: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -144,8 +145,19 @@ pub struct ApplicationView {
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub motivation: Option<String>,
-    /// Optimistic-concurrency version (changes with every state change).
+    /// Optimistic-concurrency version (changes with every state change and every save).
     pub version: i64,
+    /// Guided intake: every section as typed (`None` for applications filed with the
+    /// one-shot form). For a draft, `unit`, `causale`, `kind`, `start`, `end` above are
+    /// the last *valid* values (placeholders — first UP, empty causale, creation date —
+    /// until the request section is saved); the form shows `content.request`.
+    pub content: Option<crate::drafts::DraftContent>,
+    /// Indicators per year (as entered, or totals of the quarters; R-APP-2).
+    pub indicator_totals: Vec<crate::drafts::YearIndicators>,
+    /// The registry's headcount of the latest semester (the pre-filled answer).
+    pub headcount_registry: Vec<crate::drafts::HeadcountEntry>,
+    /// A receipt PDF exists (`GET …/receipt`).
+    pub has_receipt: bool,
 }
 
 /// A row of an application list.
@@ -173,7 +185,7 @@ pub struct ApplicationSummary {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-fn internal(what: &str) -> ServiceError {
+pub(crate) fn internal(what: &str) -> ServiceError {
     ServiceError::Internal(what.to_owned())
 }
 
@@ -181,14 +193,14 @@ fn parse_benefit(s: &str) -> Result<Benefit, ServiceError> {
     Benefit::parse(s).ok_or_else(|| internal("stored benefit"))
 }
 
-fn kind_code(k: ReductionKind) -> &'static str {
+pub(crate) fn kind_code(k: ReductionKind) -> &'static str {
     match k {
         ReductionKind::Sospensione => "sospensione",
         ReductionKind::Riduzione => "riduzione",
     }
 }
 
-fn parse_kind(s: &str) -> Result<ReductionKind, ServiceError> {
+pub(crate) fn parse_kind(s: &str) -> Result<ReductionKind, ServiceError> {
     match s {
         "sospensione" => Ok(ReductionKind::Sospensione),
         "riduzione" => Ok(ReductionKind::Riduzione),
@@ -280,6 +292,11 @@ async fn load_view(
         .benefits
         .iter()
         .any(|b| b.benefit == benefit && b.status == Suggestion::Suggerita);
+    let content = app
+        .content
+        .as_deref()
+        .map(crate::drafts::DraftContent::parse)
+        .transpose()?;
     let causale_label = Reference::builtin()
         .causale(&app.causale)
         .map(|c| c.label_it.clone())
@@ -300,6 +317,7 @@ async fn load_view(
             id: unit.id,
             name: unit.name,
             comune: unit.comune,
+            address: unit.address,
         },
         office: OfficeRef {
             id: office.id,
@@ -324,10 +342,18 @@ async fn load_view(
         decided_at: app.decided_at,
         motivation: app.motivation.clone(),
         version: app.version,
+        indicator_totals: content
+            .as_ref()
+            .and_then(|c| c.indicators.as_ref())
+            .map(|i| i.yearly_totals())
+            .unwrap_or_default(),
+        content,
+        headcount_registry: crate::drafts::headcount_prefill(&headcount),
+        has_receipt: app.receipt_blob.is_some(),
     })
 }
 
-async fn reload(
+pub(crate) async fn reload(
     tx: &mut Tx,
     id: ApplicationId,
     today: NaiveDate,
@@ -339,7 +365,7 @@ async fn reload(
     load_view(tx, &app, today).await
 }
 
-fn audit(
+pub(crate) fn audit(
     actor: UserId,
     on_behalf_of: Option<EmployerId>,
     action: &str,
@@ -655,7 +681,7 @@ impl Services {
     }
 
     /// Loads an application for an employer-side state change, resolving the scope.
-    async fn employer_side(
+    pub(crate) async fn employer_side(
         &self,
         tx: &mut Tx,
         p: &Principal,
@@ -666,12 +692,30 @@ impl Services {
         Ok((scope, app))
     }
 
-    /// draft → submitted: protocol number (per office and year), a new ticket, the
-    /// submission time and an immutable JSON snapshot of what was submitted (R-APP-6).
+    /// draft → submitted without notes (see [`Services::submit_with`]).
     pub async fn submit(
         &self,
         p: &Principal,
         id: ApplicationId,
+    ) -> Result<ApplicationView, ServiceError> {
+        self.submit_with(p, id, crate::drafts::SubmitInput::default())
+            .await
+    }
+
+    /// draft → submitted: protocol number (per office and year), a new ticket, the
+    /// submission time, an immutable JSON snapshot of what was submitted and the receipt
+    /// PDF in the blob store (R-APP-6).
+    ///
+    /// Guided drafts run every check of [`crate::checks`]: blocking findings refuse the
+    /// submission (a `Validation` error per finding, pointer into `content`); each
+    /// forceable finding needs a note in `input.notes` (else `note_required` at
+    /// `/notes/<code>`); notes are stored with the content and in the snapshot.
+    /// Applications filed with the one-shot form keep their checks (R-ELIG-2, R-APP-5).
+    pub async fn submit_with(
+        &self,
+        p: &Principal,
+        id: ApplicationId,
+        input: crate::drafts::SubmitInput,
     ) -> Result<ApplicationView, ServiceError> {
         let mut tx = self.db().begin().await?;
         let (scope, app) = self.employer_side(&mut tx, p, id).await?;
@@ -696,9 +740,96 @@ impl Services {
         let now = self.now();
         // Two submissions of the same employer must not both pass the overlap check.
         tx.lock_employer(app.employer_id).await?;
-        self.check_seniority(&mut tx, &app, now.date_naive())
-            .await?;
-        check_overlaps(&mut tx, &app).await?;
+        let mut findings = Vec::new();
+        let mut content_json = None;
+        if let Some(c) = &app.content {
+            let mut content = crate::drafts::DraftContent::parse(c)?;
+            let review = self
+                .evaluate(&mut tx, &app, &content, now.date_naive())
+                .await?;
+            let mut errors = Vec::new();
+            let mut notes = std::collections::BTreeMap::new();
+            for f in &review.findings {
+                match f.severity {
+                    crate::CheckSeverity::Blocking => errors.push(FieldError::new(
+                        f.pointer.clone(),
+                        f.field.clone(),
+                        f.code,
+                        f.message_it.clone(),
+                        f.message_en.clone(),
+                    )),
+                    crate::CheckSeverity::Forceable => {
+                        match input
+                            .notes
+                            .get(f.code)
+                            .map(|n| n.trim())
+                            .filter(|n| !n.is_empty())
+                        {
+                            Some(n) if n.chars().count() <= MAX_MOTIVATION => {
+                                notes.insert(f.code.to_owned(), n.to_owned());
+                            }
+                            Some(_) => errors.push(FieldError::new(
+                                format!("/notes/{}", f.code),
+                                format!("nota_{}", f.code),
+                                "note_too_long",
+                                format!("La nota supera i {MAX_MOTIVATION} caratteri."),
+                                format!("The note exceeds {MAX_MOTIVATION} characters."),
+                            )),
+                            None => errors.push(FieldError::new(
+                                format!("/notes/{}", f.code),
+                                format!("nota_{}", f.code),
+                                "note_required",
+                                format!(
+                                    "Per procedere nonostante l'avviso serve una nota: {}",
+                                    f.message_it
+                                ),
+                                format!(
+                                    "A note is needed to proceed despite the warning: {}",
+                                    f.message_en
+                                ),
+                            )),
+                        }
+                    }
+                    crate::CheckSeverity::Info => {}
+                }
+            }
+            if !errors.is_empty() {
+                // Same pointer may come from several findings; keep them all (each is
+                // one problem), in severity order.
+                return Err(ServiceError::Validation(errors));
+            }
+            findings = review
+                .findings
+                .into_iter()
+                .map(|mut f| {
+                    f.note = notes.get(f.code).cloned();
+                    f
+                })
+                .collect();
+            content.notes = notes;
+            content_json = Some(content.to_json()?);
+        } else {
+            self.check_seniority(&mut tx, &app, now.date_naive())
+                .await?;
+            check_overlaps(&mut tx, &app).await?;
+        }
+        if let Some(c) = &content_json {
+            // The notes become part of what is submitted (same version guard as below).
+            let projection = omnia_store::applications::DraftProjection {
+                unit_id: app.unit_id,
+                causale: app.causale.clone(),
+                kind: app.kind.clone(),
+                start_date: app.start_date,
+                end_date: app.end_date,
+            };
+            if !tx.save_draft(id, app.version, c, &projection, now).await? {
+                return Err(concurrent());
+            }
+        }
+        let app = tx
+            .application(id)
+            .await?
+            .ok_or_else(|| internal("application vanished"))?;
         let year = now.year();
         let unit = tx
             .unit(app.unit_id)
@@ -724,9 +855,10 @@ impl Services {
         snapshot.ticket = Some(ticket.as_str().to_owned());
         snapshot.submitted_at = Some(now);
         snapshot.version = app.version + 1;
-        let snapshot_json =
-            serde_json::to_string(&serde_json::json!({ "schema": 1, "application": snapshot }))
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let snapshot_json = serde_json::to_string(
+            &serde_json::json!({ "schema": 2, "application": snapshot, "findings": findings }),
+        )
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
 
         let ok = tx
             .mark_submitted(
@@ -749,6 +881,18 @@ impl Services {
             serde_json::json!({ "protocol_number": protocol.as_str(), "ticket": ticket.as_str() }),
         ))
         .await?;
+        // The receipt is rendered from the snapshot; the blob is written before the commit
+        // (an orphan blob after a failed commit is harmless; a receipt-less submission is
+        // not).
+        let pdf = crate::receipt::render_from_snapshot(&snapshot);
+        let key =
+            omnia_documents::blobs::BlobKey::parse(&format!("receipts/{}.pdf", protocol.as_str()))
+                .map_err(|e| ServiceError::Internal(format!("blob key: {e:?}")))?;
+        self.blobs()
+            .put(&key, pdf)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("receipt blob: {e}")))?;
+        tx.set_receipt_blob(id, key.as_str()).await?;
         let view = reload(&mut tx, id, self.today()).await?;
         tx.commit().await?;
         Ok(view)
@@ -1114,7 +1258,7 @@ fn to_u32(n: i64) -> Result<u32, ServiceError> {
     u32::try_from(n).map_err(|_| internal("counter overflow"))
 }
 
-fn concurrent() -> ServiceError {
+pub(crate) fn concurrent() -> ServiceError {
     ServiceError::conflict(
         "concurrent_update",
         "La domanda è stata modificata da un'altra operazione: ricaricare la pagina.",

@@ -13,14 +13,18 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use omnia_documents::blobs::{BlobStore, MemoryStore};
 use omnia_store::Db;
 
 pub mod admin;
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod checks;
 pub mod demo;
+pub mod drafts;
 mod error;
+mod receipt;
 pub mod registry;
 mod scope;
 
@@ -31,6 +35,13 @@ pub use applications::{
 };
 pub use audit::{AuditEventView, ChainReport};
 pub use auth::{NewSession, Principal, SessionContext, StoredResponse};
+pub use checks::{CheckSeverity, Finding, Review, Section};
+pub use drafts::{
+    CsvLineError, DeclarationsSection, DraftContent, HeadcountEntry, ImportMode, ImportReport,
+    IndicatorValues, IndicatorsGranularity, IndicatorsSection, PaymentMode, QuarterIndicators,
+    ReportMode, ReportSection, RequestKind, RequestSection, StartDraft, StoredPdf, SubmitInput,
+    WorkerEntry, YearIndicators,
+};
 pub use error::{FieldError, ServiceError};
 pub use omnia_store::{
     ApplicationId, ApplicationState, EmployerId, OfficeId, Qualifica, Role, SessionKind, UnitId,
@@ -81,6 +92,7 @@ impl Clock for ManualClock {
 pub struct Services {
     db: Db,
     clock: Arc<dyn Clock>,
+    blobs: Arc<dyn BlobStore>,
 }
 
 impl std::fmt::Debug for Services {
@@ -90,15 +102,42 @@ impl std::fmt::Debug for Services {
 }
 
 impl Services {
+    /// Services over `db` with the system clock and an in-memory blob store (tests, demo
+    /// runs); production passes a durable store with [`Services::with_blobs`].
     pub fn new(db: Db) -> Self {
         Self {
             db,
             clock: Arc::new(SystemClock),
+            blobs: Arc::new(MemoryStore::new()),
         }
     }
 
     pub fn with_clock(db: Db, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self {
+            db,
+            clock,
+            blobs: Arc::new(MemoryStore::new()),
+        }
+    }
+
+    /// Services whose uploads and receipts go to `blobs` (e.g. a `LocalDirStore` under the
+    /// data directory).
+    pub fn with_blobs(db: Db, blobs: Arc<dyn BlobStore>) -> Self {
+        Self {
+            db,
+            clock: Arc::new(SystemClock),
+            blobs,
+        }
+    }
+
+    /// The same services with another blob store (builder form, keeps the clock).
+    pub fn blobs_in(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = blobs;
+        self
+    }
+
+    pub(crate) fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
     }
 
     pub fn db(&self) -> &Db {

@@ -119,15 +119,9 @@ pub struct CausaleOption {
     pub eone: bool,
 }
 
-/// R-SEL-2 through the domain's selection: sector from the agricultural flag or the CSC's
-/// first digit, headcount of the latest semester (rounded up: only "any employees?" matters
-/// to the choice).
-pub(crate) fn select_benefits(
-    e: &EmployerRow,
-    codes: &[String],
-    headcount: &[omnia_store::HeadcountRow],
-    today: NaiveDate,
-) -> SelectionOutcome {
+/// The employer's classification (R-SEL-1) as the rules engine reads it: sector from the
+/// agricultural flag or the CSC's first digit.
+pub(crate) fn classification(e: &EmployerRow, codes: &[String]) -> Classification {
     let sector = if e.agricultural {
         Sector::Agricoltura
     } else {
@@ -138,7 +132,7 @@ pub(crate) fn select_benefits(
             _ => Sector::Altro,
         }
     };
-    let classification = Classification {
+    Classification {
         sector,
         csc: Some(e.csc.clone()),
         ateco: Some(e.ateco.clone()),
@@ -149,7 +143,18 @@ pub(crate) fn select_benefits(
             serde_json::from_value::<FundCode>(serde_json::Value::String(f.to_owned())).ok()
         }),
         province_share: None,
-    };
+    }
+}
+
+/// R-SEL-2 through the domain's selection, with the headcount of the latest semester
+/// (rounded up: only "any employees?" matters to the choice).
+pub(crate) fn select_benefits(
+    e: &EmployerRow,
+    codes: &[String],
+    headcount: &[omnia_store::HeadcountRow],
+    today: NaiveDate,
+) -> SelectionOutcome {
+    let classification = classification(e, codes);
     let latest = headcount.iter().map(|h| h.semester.as_str()).max();
     let hundredths: i64 = headcount
         .iter()
