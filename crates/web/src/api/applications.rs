@@ -11,7 +11,7 @@ use omnia_domain::benefit::Benefit;
 use omnia_domain::ids::CodiceFiscale;
 use omnia_services::{
     ApplicationId, ApplicationSummary, ApplicationView, Decision, EmployerId, NewApplication,
-    Outcome, Principal, RequestedWorker,
+    Outcome, Principal, RequestedWorker, SubmitInput,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -178,15 +178,16 @@ async fn get_application(
     ))
 }
 
-/// Submit a draft: protocol number, new ticket, timestamp, immutable snapshot.
+/// Submit a draft: protocol number, new ticket, timestamp, immutable snapshot, receipt.
 ///
-/// With an `Idempotency-Key`, a retry of the same request returns the first answer.
+/// Every check of `GET …/checks` runs again: blocking findings answer 422 (one error per finding); each forceable finding needs a note in `notes` (code → note), else 422 `note_required` at `/notes/<code>`. The notes are stored and shown to the operator. The body may be empty. With an `Idempotency-Key`, a retry of the same request returns the first answer.
 #[utoipa::path(post, path = "/api/v1/applications/{application_id}/submission", tag = "applications",
     operation_id = "submitApplication",
     params(
         ("application_id" = Uuid, Path, description = "Identificativo della domanda"),
         ("Idempotency-Key" = Option<String>, Header, description = "Chiave scelta dal client (max 255 caratteri) per ripetere la richiesta senza effetti doppi"),
     ),
+    request_body(content = Option<SubmitInput>, description = "Note per gli avvisi forzabili (facoltativo)"),
     security(("bearer" = [])),
     responses((status = 200, description = "Domanda inviata", body = ApplicationView)))]
 async fn submit_application(
@@ -194,10 +195,20 @@ async fn submit_application(
     ApiCaller(principal): ApiCaller,
     Path(id): Path<Uuid>,
     headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    // An empty body (the walking skeleton's clients) means "no notes".
+    let input: SubmitInput = if body.iter().all(u8::is_ascii_whitespace) {
+        SubmitInput::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::MalformedBody(e.to_string()))?
+    };
     let fingerprint = format!("POST /api/v1/applications/{id}/submission");
     idempotent(&state, &principal, &headers, &fingerprint, async {
-        let view = state.services.submit(&principal, ApplicationId(id)).await?;
+        let view = state
+            .services
+            .submit_with(&principal, ApplicationId(id), input)
+            .await?;
         Ok(json_with_status(StatusCode::OK, &view))
     })
     .await

@@ -2,6 +2,7 @@
 
 mod admin;
 mod applications;
+mod drafts;
 mod employers;
 mod sessions;
 mod simulations;
@@ -172,6 +173,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sessions::router())
         .merge(employers::router())
         .merge(applications::router())
+        .merge(drafts::router())
         .merge(admin::router())
         .merge(simulations::router())
         .split_for_parts();
