@@ -43,14 +43,51 @@ enum Leaf {
 
 const GIORNO: i32 = 16;
 
+/// Counts lines as quick-xml consumes the input, so element locations cost
+/// nothing per event (memchr over each consumed chunk).
+pub struct Counted<R> {
+    inner: R,
+    lines: u64,
+    line_start: u64,
+    pos: u64,
+}
+
+impl<R: BufRead> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let src = self.fill_buf()?;
+            let n = src.len().min(buf.len());
+            buf[..n].copy_from_slice(&src[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        if amt > 0 {
+            if let Ok(b) = self.inner.fill_buf() {
+                let b = &b[..amt.min(b.len())];
+                if let Some(last) = memchr::memrchr(b'\n', b) {
+                    self.lines += memchr::memchr_iter(b'\n', b).count() as u64;
+                    self.line_start = self.pos + last as u64 + 1;
+                }
+            }
+            self.pos += amt as u64;
+        }
+        self.inner.consume(amt);
+    }
+}
+
 /// Streaming reader of the XML format (`docs/flows/flow.xsd`).
 pub struct XmlReader<R: BufRead> {
-    reader: quick_xml::Reader<R>,
+    reader: quick_xml::Reader<Counted<R>>,
     buf: Vec<u8>,
-    /// Newlines seen so far.
-    lines: u64,
-    /// Offset of the first byte of the current line.
-    line_start: u64,
     stack: Vec<Frame>,
     skip: u32,
     leaf: Option<(Leaf, Location, &'static str)>,
@@ -102,7 +139,12 @@ fn resolve_ref(name: &str) -> Option<char> {
 
 impl<R: BufRead> XmlReader<R> {
     pub fn new(inner: R) -> Self {
-        let mut reader = quick_xml::Reader::from_reader(inner);
+        let mut reader = quick_xml::Reader::from_reader(Counted {
+            inner,
+            lines: 0,
+            line_start: 0,
+            pos: 0,
+        });
         let c = reader.config_mut();
         c.check_end_names = true;
         c.check_comments = true;
@@ -111,8 +153,6 @@ impl<R: BufRead> XmlReader<R> {
         Self {
             reader,
             buf: Vec::with_capacity(4096),
-            lines: 0,
-            line_start: 0,
             stack: vec![Frame {
                 ctx: Ctx::Doc,
                 last: -1,
@@ -130,9 +170,10 @@ impl<R: BufRead> XmlReader<R> {
     }
 
     fn loc_at(&self, offset: u64) -> Location {
+        let c = self.reader.get_ref();
         Location {
-            line: self.lines + 1,
-            column: offset.saturating_sub(self.line_start) + 1,
+            line: c.lines + 1,
+            column: offset.saturating_sub(c.line_start) + 1,
             offset,
         }
     }
@@ -172,7 +213,7 @@ impl<R: BufRead> XmlReader<R> {
 
     fn xml_error(&self, e: quick_xml::Error) -> Fatal {
         let pos = self.reader.error_position();
-        let loc = self.loc_at(pos.max(self.line_start));
+        let loc = self.loc_at(pos.max(self.reader.get_ref().line_start));
         let element = self.current_element().to_owned();
         match e {
             quick_xml::Error::Encoding(e) => fatal(
@@ -231,9 +272,9 @@ impl<R: BufRead> XmlReader<R> {
                 )
             })?;
             let key = a.key.into_inner();
-            let value = if a.value.contains('&') {
+            let value: std::borrow::Cow<'_, str> = if a.value.contains('&') {
                 match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
-                    Ok(v) => v.into_owned(),
+                    Ok(v) => v,
                     Err(err) => {
                         return Err(fatal(
                             Code::FO02,
@@ -244,7 +285,7 @@ impl<R: BufRead> XmlReader<R> {
                     }
                 }
             } else {
-                a.value.into_owned()
+                a.value
             };
             if !set(key, &value) {
                 issue(
@@ -380,47 +421,42 @@ impl<R: BufRead> XmlReader<R> {
                 }
                 self.record.clear();
                 self.record.loc = loc;
-                let mut kind = None;
+                let kind = &mut self.record.kind;
                 Self::attributes(e, loc, "DenunciaIndividuale", issues, |k, v| {
                     if k == "tipo" {
-                        kind = Some(v.to_owned());
+                        kind.set(v, loc);
                         true
                     } else {
                         false
                     }
                 })?;
-                if let Some(k) = kind {
-                    self.record.kind.set(&k, loc);
-                }
                 push = Some(Ctx::Record);
             }
             (Ctx::Record, "Giorno") => {
                 self.order(GIORNO, true, loc, name, issues);
                 let day = self.record.push_day(loc);
-                let (mut d, mut h, mut ev) = (None, None, None);
                 Self::attributes(e, loc, "Giorno", issues, |k, v| {
                     match k {
-                        "data" => d = Some(v.to_owned()),
-                        "ore" => h = Some(v.to_owned()),
-                        "evento" => ev = Some(v.to_owned()),
+                        "data" => day.date.set(v, loc),
+                        "ore" => day.hours.set(v, loc),
+                        "evento" => day.event.set(v, loc),
                         _ => return false,
                     }
                     true
                 })?;
-                for (field, value, attr) in [
-                    (&mut day.date, d, "data"),
-                    (&mut day.hours, h, "ore"),
-                    (&mut day.event, ev, "evento"),
+                for (field, attr) in [
+                    (&day.date, "data"),
+                    (&day.hours, "ore"),
+                    (&day.event, "evento"),
                 ] {
-                    match value {
-                        Some(v) => field.set(&v, loc),
-                        None => issue(
+                    if !field.present {
+                        issue(
                             issues,
                             Code::FO05,
                             loc,
                             "Giorno",
                             format!("attributo {attr} mancante in <Giorno>"),
-                        ),
+                        );
                     }
                 }
                 if !empty {
@@ -619,10 +655,11 @@ impl<R: BufRead> FlowReader for XmlReader<R> {
     fn next_item(&mut self, issues: &mut Vec<Issue>) -> Result<Item, Fatal> {
         loop {
             let pos = self.reader.buffer_position();
+            let loc = self.loc_at(pos);
             let mut buf = std::mem::take(&mut self.buf);
             buf.clear();
             let res = match self.reader.read_event_into(&mut buf) {
-                Ok(ev) => self.handle(ev, pos, issues),
+                Ok(ev) => self.handle(ev, pos, loc, issues),
                 Err(e) => Err(self.xml_error(e)),
             };
             self.buf = buf;
@@ -650,25 +687,14 @@ impl<R: BufRead> FlowReader for XmlReader<R> {
 }
 
 impl<R: BufRead> XmlReader<R> {
-    fn handle(&mut self, ev: Event<'_>, pos: u64, issues: &mut Vec<Issue>) -> Result<Step, Fatal> {
+    fn handle(
+        &mut self,
+        ev: Event<'_>,
+        pos: u64,
+        loc: Location,
+        issues: &mut Vec<Issue>,
+    ) -> Result<Step, Fatal> {
         {
-            let loc = self.loc_at(pos);
-            let body_offset = if matches!(ev, Event::Text(_)) {
-                pos
-            } else {
-                pos + 1
-            };
-            let raw: &str = &ev;
-            let (lines, line_start) = {
-                let bytes = raw.as_bytes();
-                match memchr::memrchr(b'\n', bytes) {
-                    Some(last) => (
-                        memchr::memchr_iter(b'\n', bytes).count() as u64,
-                        Some(body_offset + last as u64 + 1),
-                    ),
-                    None => (0, None),
-                }
-            };
             if !self.seen_decl {
                 match &ev {
                     Event::Decl(d) => {
@@ -695,7 +721,6 @@ impl<R: BufRead> XmlReader<R> {
                     }
                     Event::Text(t) if t.trim_start_matches('\u{feff}').is_empty() && pos == 0 => {
                         // UTF-8 byte order mark before the declaration.
-                        self.lines += lines;
                         return Ok(Step::Continue);
                     }
                     Event::Eof => {
@@ -805,10 +830,6 @@ impl<R: BufRead> XmlReader<R> {
                         format!("file troncato: <{el}> non chiuso"),
                     ));
                 }
-            }
-            self.lines += lines;
-            if let Some(s) = line_start {
-                self.line_start = s;
             }
             Ok(match out {
                 Some(item) => Step::Item(item),
