@@ -244,6 +244,7 @@ mod layout_tests {
             flash: Some("Domanda salvata".into()),
             is_operator: false,
             is_applicant: true,
+            is_admin: false,
         }
     }
 

@@ -402,3 +402,26 @@ async fn italian_first_with_english_on_request() {
     assert!(html.contains("Sign in to OMNIA IS"));
     assert!(html.contains("Username"));
 }
+
+#[tokio::test]
+async fn the_administrator_sees_the_audit_log_and_the_delegations_others_do_not() {
+    let app = spawn_app().await;
+    let mut admin = Visitor::new(&app);
+    admin.login("admin").await;
+    let (status, html) = admin.get("/admin/audit").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"catena\""));
+    assert!(html.contains("Catena integra"), "{html}");
+    assert!(html.contains("auth.login"), "the login itself is audited");
+    let (status, html) = admin.get("/admin/utenti").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("consulente.rossi"));
+
+    let mut employer = Visitor::new(&app);
+    employer.login("datore.meccanica").await;
+    for path in ["/admin/audit", "/admin/utenti"] {
+        let (status, html) = employer.get(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(!html.contains("consulente.rossi"));
+    }
+}

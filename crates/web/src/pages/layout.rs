@@ -27,6 +27,8 @@ pub struct PageContext {
     pub is_operator: bool,
     /// Whether the signed-in user sees the employer-side entries (domande) in the navigation.
     pub is_applicant: bool,
+    /// Whether the signed-in user sees the administration entry.
+    pub is_admin: bool,
 }
 
 impl PageContext {

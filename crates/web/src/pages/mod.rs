@@ -4,6 +4,7 @@
 //! Every form works without JavaScript (POST, then redirect); errors are shown next
 //! to the field they concern and what the user typed is kept.
 
+mod admin;
 mod applications;
 pub mod i18n;
 pub mod layout;
@@ -37,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/domande/{id}/ritiro", post(applications::withdraw))
         .route("/domande/{id}/decisione", post(applications::decide))
         .route("/istruttoria", get(applications::queue))
+        .route("/admin/audit", get(admin::audit))
+        .route("/admin/utenti", get(admin::users))
 }
 
 /// The layout data for a signed-in user.
@@ -53,6 +56,7 @@ pub fn context(user: &WebUser, nav: &'static str) -> PageContext {
         flash: None,
         is_operator: role == Role::Operator,
         is_applicant: matches!(role, Role::EmployerUser | Role::Intermediary),
+        is_admin: role == Role::Administrator,
     }
 }
 
@@ -150,10 +154,17 @@ pub struct LanguageQuery {
 /// `GET /lingua?l=en&next=/domande`: remembers the language and goes back.
 async fn switch_language(
     axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
     axum::extract::Query(q): axum::extract::Query<LanguageQuery>,
 ) -> Response {
     let lang = i18n::Lang::from_code(&q.l).unwrap_or_default();
-    let next = login::safe_next(q.next.as_deref().unwrap_or("/"));
+    // Back to the page the switch was clicked on (its path only: never another site).
+    let referer_path = headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()));
+    let next = login::safe_next(q.next.as_deref().or(referer_path.as_deref()).unwrap_or("/"));
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().append(
         axum::http::header::SET_COOKIE,
