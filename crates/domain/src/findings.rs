@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = FindingSeverity))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Informational.
@@ -17,7 +17,7 @@ pub enum Severity {
 
 /// One statement of the rules engine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RuleFinding))]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
     /// Rule ID of `DOMAIN.md`, e.g. `R-LIM-2`.

@@ -6,7 +6,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{TestApp, spawn_app};
+use omnia_domain::simulation::{SimulationInput, SimulationOutput};
 use serde_json::{Value, json};
+use utoipa::{PartialSchema, ToSchema};
 
 const PATH: &str = "/api/v1/simulations";
 
@@ -190,11 +192,27 @@ async fn the_operation_is_documented_without_security() {
         "SimulationOutput",
         "Decimal",
         "LimitStatus",
-        "Finding",
+        "RuleFinding",
     ] {
         assert!(
             schemas[name].is_object(),
             "schema {name} is in the document"
+        );
+    }
+    // Components are keyed by name: another crate's type with the same name
+    // would silently replace one of ours. Every schema the simulation types
+    // generate must be in the document exactly as generated.
+    let mut generated = vec![
+        ("SimulationInput".to_owned(), SimulationInput::schema()),
+        ("SimulationOutput".to_owned(), SimulationOutput::schema()),
+    ];
+    SimulationInput::schemas(&mut generated);
+    SimulationOutput::schemas(&mut generated);
+    for (name, schema) in generated {
+        let expected = serde_json::to_value(schema).unwrap();
+        assert_eq!(
+            schemas[&name], expected,
+            "component {name} of the simulation is replaced by a homonym"
         );
     }
     // The national guidelines: every integer and number carries a format.

@@ -26,10 +26,13 @@ use crate::error::{ApiError, FieldProblem, Problem};
 /// codice fiscale…) gives 422 whose `errors[0].pointer` names the field.
 #[utoipa::path(post, path = "/api/v1/simulations", tag = "simulations",
     operation_id = "createSimulation",
-    request_body = SimulationInput,
+    request_body(
+        description = "Datore di lavoro, unità produttiva con il suo storico e domanda proposta \
+                       (`docs/rules.md`; esempi in `docs/rules/examples/`)",
+        content = SimulationInput, example = example_input),
     responses(
         (status = 200, description = "Esito della simulazione (nulla viene memorizzato)",
-            body = SimulationOutput),
+            body = SimulationOutput, example = example_output),
         (status = 400, description = "Corpo della richiesta non valido (sintassi JSON)",
             body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Dati non validi: `errors[0].pointer` indica il campo",
@@ -42,6 +45,22 @@ async fn create_simulation(
     // on the async worker without spawn_blocking.
     let output = simulation::simulate(&input, Reference::builtin()).map_err(invalid)?;
     Ok(Json(output))
+}
+
+/// Request example of the OpenAPI document: a worked example (R-APP-4, late filing).
+fn example_input() -> serde_json::Value {
+    serde_json::from_str(include_str!(
+        "../../../../docs/rules/examples/cigo-late-filing.input.json"
+    ))
+    .unwrap_or_default()
+}
+
+/// Its verdict, as checked by the examples tests.
+fn example_output() -> serde_json::Value {
+    serde_json::from_str(include_str!(
+        "../../../../docs/rules/examples/cigo-late-filing.expected.json"
+    ))
+    .unwrap_or_default()
 }
 
 /// A bad input as a `/problems/validation` problem naming the field.
