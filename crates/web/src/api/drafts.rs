@@ -335,11 +335,11 @@ async fn import_csv(
 
 /// Upload the technical report as a PDF (at most 10 MiB).
 ///
-/// The file must be a real, complete, unencrypted PDF without active content; a refusal is a 422 whose error code says why (`pdf.not_pdf`, `pdf.encrypted`, `pdf.truncated`, `pdf.corrupt`, `pdf.active_content`, …); a body above 10 MiB is a 413. The report switches to the PDF mode. The optional `X-Filename` header names the file.
+/// The file must be a real, complete, unencrypted PDF without active content; a refusal is a 422 whose error code says why (`pdf.not_pdf`, `pdf.encrypted`, `pdf.truncated`, `pdf.corrupt`, `pdf.active_content`, …); a body above 10 MiB is a 413. The report switches to the PDF mode. The optional `Report-Filename` header names the file.
 #[utoipa::path(put, path = "/api/v1/applications/{application_id}/report-pdf", tag = "applications",
     operation_id = "uploadDraftReportPdf",
     params(("application_id" = Uuid, Path, description = "Identificativo della domanda"),
-        ("X-Filename" = Option<String>, Header, description = "Nome del file")),
+        ("Report-Filename" = Option<String>, Header, description = "Nome del file")),
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "Relazione tecnica in PDF"),
     security(("bearer" = [])),
     responses((status = 200, description = "Relazione allegata", body = ApplicationView),
@@ -354,7 +354,7 @@ async fn upload_report_pdf(
     require_type(&headers, "application/pdf")?;
     let body = body_bytes(body)?;
     let filename = headers
-        .get("x-filename")
+        .get("report-filename")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("relazione.pdf")
         .to_owned();
