@@ -272,6 +272,7 @@ fn build(
                 authorised: Some(hours + 800 * rng.below(6)),
                 duplicate: false,
             };
+            let true_cf = r.cf.clone();
             if rng.chance(o.error_rate) {
                 let code = inject(&mut r, &mut rng, o.month, daily, year);
                 *stats.injected.entry(code).or_insert(0) += 1;
@@ -284,7 +285,7 @@ fn build(
                 hours_total += r.days.iter().map(|d| d.1).sum::<u64>();
             }
             if let Some(a) = r.authorised {
-                granted.push((r.cf.clone(), a));
+                granted.push((true_cf, a));
             }
         }
         end_emp(&employer, &granted)?;

@@ -78,6 +78,9 @@ pub fn sepa_text(s: &str, max: usize) -> String {
         if out.len() >= max {
             break;
         }
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
         out.push(c);
     }
     let t = out.trim();
