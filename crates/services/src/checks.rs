@@ -318,7 +318,16 @@ impl Services {
             Some(c) => DraftContent::parse(c)?,
             None => crate::drafts::legacy_content(&mut tx, &app).await?,
         };
-        self.evaluate(&mut tx, &app, &content, self.today()).await
+        // A submitted application is judged as of its submission day, with its notes.
+        let day = app
+            .submitted_at
+            .map(|t| t.date_naive())
+            .unwrap_or_else(|| self.today());
+        let mut review = self.evaluate(&mut tx, &app, &content, day).await?;
+        for f in &mut review.findings {
+            f.note = content.notes.get(f.code).cloned();
+        }
+        Ok(review)
     }
 
     /// Runs every check of `content` as if submitted on `submission`.
