@@ -100,6 +100,18 @@ impl DbArgs {
     }
 }
 
+impl DbArgs {
+    /// The services over this database, with uploaded files and receipts kept under
+    /// `<data dir>/blobs` (one node; a shared object store is the production setting).
+    async fn services(&self) -> anyhow::Result<Services> {
+        let db = self.connect().await?;
+        let blobs_dir = self.data_dir.join("blobs");
+        let blobs = omnia_documents::blobs::LocalDirStore::open(&blobs_dir)
+            .with_context(|| format!("cannot open the file store {}", blobs_dir.display()))?;
+        Ok(Services::with_blobs(db, std::sync::Arc::new(blobs)))
+    }
+}
+
 /// A database URL without its password, for messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -154,12 +166,12 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
         }
         Command::Demo(args) => {
-            let services = Services::new(args.connect().await?);
+            let services = args.services().await?;
             let report = omnia_services::demo::load(&services).await?;
             tracing::info!(?report, "demo data");
         }
         Command::Serve(args) => {
-            let services = Services::new(args.db.connect().await?);
+            let services = args.db.services().await?;
             if args.demo || args.db.is_default() {
                 let report = omnia_services::demo::load(&services).await?;
                 tracing::info!(?report, "demo data");
