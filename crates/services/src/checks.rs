@@ -1089,7 +1089,7 @@ impl Services {
             history.push(serde_json::json!({
                 "id": row.id.to_string(),
                 "benefit": row.benefit,
-                "fund": if row.benefit == "ais_fondo" { serde_json::to_value(&classification.fund).unwrap_or_default() } else { serde_json::Value::Null },
+                "fund": if row.benefit == "ais_fondo" { serde_json::to_value(classification.fund).unwrap_or_default() } else { serde_json::Value::Null },
                 "causale": row.causale,
                 "status": status,
                 "period": { "start": row.start_date, "end": row.end_date },
@@ -1131,7 +1131,7 @@ impl Services {
             "history": history,
             "request": {
                 "benefit": benefit.code(),
-                "fund": if benefit == Benefit::AisFondo { serde_json::to_value(&classification.fund).unwrap_or_default() } else { serde_json::Value::Null },
+                "fund": if benefit == Benefit::AisFondo { serde_json::to_value(classification.fund).unwrap_or_default() } else { serde_json::Value::Null },
                 "causale": causale.code,
                 "kind": crate::applications::kind_code(r.kind.unwrap_or(omnia_domain::application::ReductionKind::Sospensione)),
                 "period": { "start": period.start(), "end": period.end() },

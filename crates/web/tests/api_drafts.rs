@@ -232,8 +232,8 @@ async fn complete_path(
         let mut quarters = vec![];
         for year in [start.year() - 2, start.year() - 1] {
             for q in 1..=4 {
-                quarters.push(json!({"year": year, "quarter": q, "fatturato": 100_000_00i64,
-                    "risultato_operativo": 5_000_00i64, "risultato_impresa": 2_000_00i64, "indebitamento": 30_000_00i64}));
+                quarters.push(json!({"year": year, "quarter": q, "fatturato": 10_000_000_i64,
+                    "risultato_operativo": 500_000_i64, "risultato_impresa": 200_000_i64, "indebitamento": 3_000_000_i64}));
             }
         }
         d.save(
@@ -242,7 +242,7 @@ async fn complete_path(
         )
         .await;
         assert_eq!(
-            d.view["indicator_totals"][0]["fatturato"], 400_000_00i64,
+            d.view["indicator_totals"][0]["fatturato"], 40_000_000_i64,
             "{}",
             d.view
         );
