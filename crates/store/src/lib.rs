@@ -25,6 +25,7 @@ pub mod applications;
 pub mod audit;
 pub mod idempotency;
 pub mod model;
+pub mod reference;
 pub mod registry;
 pub mod sessions;
 pub mod users;
