@@ -217,12 +217,24 @@ pub const QUALIFICA2: &[&str] = &["F", "P", "V", "M"];
 /// Qualifica3: I indeterminato, D determinato, S stagionale.
 pub const QUALIFICA3: &[&str] = &["I", "D", "S"];
 
+/// Where the checker is; strings are reused (empty = none).
 struct Ctx {
     employer: Option<String>,
     employer_valid: Option<CodiceFiscale>,
     matricola: Option<String>,
-    worker: Option<String>,
-    month: Option<String>,
+    worker: String,
+    month: String,
+}
+
+fn set_str(dst: &mut String, v: Option<&str>) {
+    dst.clear();
+    if let Some(v) = v {
+        dst.push_str(v);
+    }
+}
+
+fn opt(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
 }
 
 struct Checker<'a> {
@@ -259,8 +271,8 @@ impl<'a> Checker<'a> {
                 employer: None,
                 employer_valid: None,
                 matricola: None,
-                worker: None,
-                month: None,
+                worker: String::new(),
+                month: String::new(),
             },
             record_blocking: false,
             period: None,
@@ -326,8 +338,8 @@ impl<'a> Checker<'a> {
             element: element.to_owned(),
             employer: self.ctx.employer.clone(),
             matricola: self.ctx.matricola.clone(),
-            worker: self.ctx.worker.clone(),
-            month: self.ctx.month.clone(),
+            worker: opt(&self.ctx.worker),
+            month: opt(&self.ctx.month),
         });
     }
 
@@ -403,8 +415,8 @@ impl<'a> Checker<'a> {
     fn employer(&mut self, e: &RawEmployer) {
         self.summary.employers += 1;
         self.ctx.matricola = None;
-        self.ctx.worker = None;
-        self.ctx.month = None;
+        self.ctx.worker.clear();
+        self.ctx.month.clear();
         self.ctx.employer = e.cf.get().map(str::to_owned);
         self.ctx.employer_valid = None;
         if let Some(v) = e.cf.get() {
@@ -422,8 +434,8 @@ impl<'a> Checker<'a> {
 
     fn position(&mut self, p: &RawPosition) {
         self.summary.positions += 1;
-        self.ctx.worker = None;
-        self.ctx.month = None;
+        self.ctx.worker.clear();
+        self.ctx.month.clear();
         self.ctx.matricola = p.matricola.get().map(str::to_owned);
         if let Some(v) = p.matricola.get() {
             if let Err(err) = Matricola::parse(v) {
@@ -475,7 +487,12 @@ impl<'a> Checker<'a> {
     fn decimal_field(&mut self, r: &RawRecord, i: usize) -> Option<Decimal> {
         let f = r.field(i);
         let v = f.get()?;
-        match v.replace(',', ".").parse::<Decimal>() {
+        let parsed = if v.contains(',') {
+            v.replace(',', ".").parse::<Decimal>()
+        } else {
+            v.parse::<Decimal>()
+        };
+        match parsed {
             Ok(d) if d > Decimal::ZERO && d.scale() <= 2 => Some(d),
             _ => {
                 self.find(
@@ -497,8 +514,8 @@ impl<'a> Checker<'a> {
         self.summary.records += 1;
         self.record_blocking = false;
         let fl = &r.fields;
-        self.ctx.worker = fl[R_CF].get().map(str::to_owned);
-        self.ctx.month = fl[R_MONTH].get().map(str::to_owned);
+        set_str(&mut self.ctx.worker, fl[R_CF].get());
+        set_str(&mut self.ctx.month, fl[R_MONTH].get());
 
         // Worker
         let mut cf: Option<CodiceFiscale> = None;
@@ -1163,8 +1180,8 @@ impl<'a> Checker<'a> {
     fn end(&mut self, h: &RawHeader, end_loc: Location) {
         self.ctx.employer = None;
         self.ctx.matricola = None;
-        self.ctx.worker = None;
-        self.ctx.month = None;
+        self.ctx.worker.clear();
+        self.ctx.month.clear();
         let f = &h.fields;
         if let Some(n) = f[H_RECORDS].get().and_then(|v| v.parse::<u64>().ok()) {
             if n != self.summary.records {

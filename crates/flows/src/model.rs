@@ -27,16 +27,16 @@ impl Field {
         self.present = false;
         self.value.clear();
     }
+    /// Stores the value without surrounding whitespace.
     pub fn set(&mut self, v: &str, loc: Location) {
         self.present = true;
         self.value.clear();
-        self.value.push_str(v);
+        self.value.push_str(v.trim());
         self.loc = loc;
     }
     /// The value if present and not blank.
     pub fn get(&self) -> Option<&str> {
-        let v = self.value.trim();
-        (self.present && !v.is_empty()).then_some(v)
+        (self.present && !self.value.is_empty()).then_some(self.value.as_str())
     }
 }
 

@@ -43,6 +43,39 @@ enum Leaf {
 
 const GIORNO: i32 = 16;
 
+fn header_field(name: &str) -> Option<usize> {
+    Some(match name {
+        "CFMittente" => H_SENDER,
+        "PeriodoDa" => H_FROM,
+        "PeriodoA" => H_TO,
+        "NumeroRecord" => H_RECORDS,
+        "OreTotali" => H_HOURS,
+        _ => return None,
+    })
+}
+
+fn record_field(name: &str) -> Option<usize> {
+    Some(match name {
+        "CFLavoratore" => R_CF,
+        "Nominativo" => R_NAME,
+        "Competenza" => R_MONTH,
+        "Qualifica1" => R_Q1,
+        "Qualifica2" => R_Q2,
+        "Qualifica3" => R_Q3,
+        "TipoContribuzione" => R_TC,
+        "UnitaProduttiva" => R_UP,
+        "OrarioContrattuale" => R_WEEKLY,
+        "GiorniSettimana" => R_DAYS_PER_WEEK,
+        "PercPartTime" => R_PART_TIME,
+        "RetribTeorica" => R_MONTHLY_PAY,
+        "PagaOraria" => R_HOURLY_PAY,
+        "Ticket" => R_TICKET,
+        "NumeroAutorizzazione" => R_AUTH,
+        "IBAN" => R_IBAN,
+        _ => return None,
+    })
+}
+
 /// Counts lines as quick-xml consumes the input, so element locations cost
 /// nothing per event (memchr over each consumed chunk).
 pub struct Counted<R> {
@@ -73,7 +106,14 @@ impl<R: BufRead> BufRead for Counted<R> {
         if amt > 0 {
             if let Ok(b) = self.inner.fill_buf() {
                 let b = &b[..amt.min(b.len())];
-                if let Some(last) = memchr::memrchr(b'\n', b) {
+                if b.len() < 64 {
+                    for (i, c) in b.iter().enumerate() {
+                        if *c == b'\n' {
+                            self.lines += 1;
+                            self.line_start = self.pos + i as u64 + 1;
+                        }
+                    }
+                } else if let Some(last) = memchr::memrchr(b'\n', b) {
                     self.lines += memchr::memchr_iter(b'\n', b).count() as u64;
                     self.line_start = self.pos + last as u64 + 1;
                 }
@@ -149,7 +189,10 @@ impl<R: BufRead> XmlReader<R> {
         c.check_end_names = true;
         c.check_comments = true;
         c.expand_empty_elements = false;
-        c.trim_text(false);
+        // Whitespace between elements is skipped (no events); text inside
+        // leaves is read verbatim (see `set_leaf`).
+        c.trim_text_start = true;
+        c.trim_text_end = false;
         Self {
             reader,
             buf: Vec::with_capacity(4096),
@@ -175,6 +218,27 @@ impl<R: BufRead> XmlReader<R> {
             line: c.lines + 1,
             column: offset.saturating_sub(c.line_start) + 1,
             offset,
+        }
+    }
+
+    /// Location of the `<` of a start tag just read (`delims`: 2 for `<…>`, 3 for `<…/>`).
+    fn tag_loc(&self, raw: &str, delims: u64) -> Location {
+        let end = self.reader.buffer_position();
+        let start = end.saturating_sub(raw.len() as u64 + delims);
+        let c = self.reader.get_ref();
+        let inner = if memchr::memchr(b'\n', raw.as_bytes()).is_some() {
+            memchr::memchr_iter(b'\n', raw.as_bytes()).count() as u64
+        } else {
+            0
+        };
+        Location {
+            line: c.lines + 1 - inner.min(c.lines),
+            column: if inner == 0 {
+                start.saturating_sub(c.line_start) + 1
+            } else {
+                1
+            },
+            offset: start,
         }
     }
 
@@ -390,14 +454,14 @@ impl<R: BufRead> XmlReader<R> {
                 push = Some(Ctx::Employer);
             }
             (Ctx::Header, _) => {
-                if let Some(i) = HEADER_FIELDS.iter().position(|n| *n == name) {
+                if let Some(i) = header_field(name) {
                     self.order(i as i32, false, loc, name, issues);
-                    self.leaf = Some((Leaf::Header(i), loc, HEADER_FIELDS[i]));
+                    self.set_leaf(Leaf::Header(i), loc, HEADER_FIELDS[i]);
                 }
             }
             (Ctx::Employer, "CFAzienda") => {
                 self.order(0, false, loc, name, issues);
-                self.leaf = Some((Leaf::EmployerCf, loc, "CFAzienda"));
+                self.set_leaf(Leaf::EmployerCf, loc, "CFAzienda");
             }
             (Ctx::Employer, "PosContributiva") => {
                 self.order(1, true, loc, name, issues);
@@ -411,7 +475,7 @@ impl<R: BufRead> XmlReader<R> {
             }
             (Ctx::Position, "Matricola") => {
                 self.order(0, false, loc, name, issues);
-                self.leaf = Some((Leaf::Matricola, loc, "Matricola"));
+                self.set_leaf(Leaf::Matricola, loc, "Matricola");
             }
             (Ctx::Position, "DenunciaIndividuale") => {
                 self.order(1, true, loc, name, issues);
@@ -461,15 +525,15 @@ impl<R: BufRead> XmlReader<R> {
                 }
                 if !empty {
                     // <Giorno ...></Giorno>: content must be empty.
-                    self.leaf = Some((Leaf::Record(usize::MAX), loc, "Giorno"));
+                    self.set_leaf(Leaf::Record(usize::MAX), loc, "Giorno");
                     self.text.clear();
                 }
                 return Ok(None);
             }
             (Ctx::Record, _) => {
-                if let Some(i) = RECORD_FIELDS.iter().position(|n| *n == name) {
+                if let Some(i) = record_field(name) {
                     self.order(i as i32, false, loc, name, issues);
-                    self.leaf = Some((Leaf::Record(i), loc, RECORD_FIELDS[i]));
+                    self.set_leaf(Leaf::Record(i), loc, RECORD_FIELDS[i]);
                 }
             }
             _ => {}
@@ -509,10 +573,16 @@ impl<R: BufRead> XmlReader<R> {
         Ok(item)
     }
 
+    fn set_leaf(&mut self, leaf: Leaf, loc: Location, name: &'static str) {
+        self.leaf = Some((leaf, loc, name));
+        self.reader.config_mut().trim_text_start = false;
+    }
+
     fn end_leaf(&mut self, issues: &mut Vec<Issue>) {
         let Some((leaf, loc, name)) = self.leaf.take() else {
             return;
         };
+        self.reader.config_mut().trim_text_start = true;
         let text = self.text.trim();
         match leaf {
             Leaf::Header(i) => self.header.fields[i].set(text, loc),
@@ -655,11 +725,13 @@ impl<R: BufRead> FlowReader for XmlReader<R> {
     fn next_item(&mut self, issues: &mut Vec<Issue>) -> Result<Item, Fatal> {
         loop {
             let pos = self.reader.buffer_position();
-            let loc = self.loc_at(pos);
             let mut buf = std::mem::take(&mut self.buf);
             buf.clear();
             let res = match self.reader.read_event_into(&mut buf) {
-                Ok(ev) => self.handle(ev, pos, loc, issues),
+                Ok(ev) => {
+                    let loc = self.tag_loc(&ev, 2);
+                    self.handle(ev, pos, loc, issues)
+                }
                 Err(e) => Err(self.xml_error(e)),
             };
             self.buf = buf;
@@ -757,9 +829,11 @@ impl<R: BufRead> XmlReader<R> {
                     ));
                 }
                 Event::Start(e) => {
+                    let loc = self.tag_loc(&e, 2);
                     out = self.start(&e, false, loc, issues)?;
                 }
                 Event::Empty(e) => {
+                    let loc = self.tag_loc(&e, 3);
                     out = self.start(&e, true, loc, issues)?;
                 }
                 Event::End(_) => {
