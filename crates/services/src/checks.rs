@@ -1061,10 +1061,21 @@ impl Services {
     ) -> Result<Result<BTreeMap<String, serde_json::Value>, String>, ServiceError> {
         let codes = tx.authorisation_codes(employer.id).await?;
         let classification = crate::registry::classification(employer, &codes);
-        let headcount: Vec<serde_json::Value> = content
-            .headcount
-            .clone()
-            .unwrap_or_default()
+        // CISOA asks no headcount (its limit is per worker, R-LIM-9) but the simulation
+        // needs a band: the registry's, else the UP's staff at 40 hours.
+        let mut bands = content.headcount.clone().unwrap_or_default();
+        if bands.is_empty() {
+            bands = crate::drafts::headcount_prefill(&tx.headcount(employer.id).await?);
+        }
+        if bands.is_empty() {
+            let staff = tx.workers_of_employer(employer.id).await?;
+            let n = staff.iter().filter(|w| w.unit_id == unit.id).count().max(1);
+            bands.push(crate::drafts::HeadcountEntry {
+                weekly_hours: 40,
+                avg_workers_hundredths: i64::try_from(n).unwrap_or(1) * 100,
+            });
+        }
+        let headcount: Vec<serde_json::Value> = bands
             .iter()
             .map(|h| {
                 serde_json::json!({

@@ -258,6 +258,15 @@ async fn complete_path(
         codes(&review, "blocking").is_empty(),
         "no blocking finding: {review}"
     );
+    // The counters of R-LIM are computed for this UP (residuals shown on the request page).
+    assert!(
+        !codes(&review, "info").contains(&"limits_unavailable".to_owned()),
+        "counters computed: {review}"
+    );
+    assert!(
+        review["limits"].as_object().is_some_and(|m| !m.is_empty()),
+        "{review}"
+    );
     let notes: serde_json::Map<String, Value> = codes(&review, "forceable")
         .into_iter()
         .map(|c| (c, json!("Verificato con il consulente del lavoro.")))
