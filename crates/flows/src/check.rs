@@ -351,8 +351,8 @@ impl<'a> Checker<'a> {
 
     fn header(&mut self, h: &RawHeader) {
         let f = &h.fields;
-        if let Some(v) = f[H_SENDER].get() {
-            if let Err(e) = CodiceFiscale::parse(v) {
+        if let Some(v) = f[H_SENDER].get()
+            && let Err(e) = CodiceFiscale::parse(v) {
                 self.find(
                     Code::FO12,
                     f[H_SENDER].loc,
@@ -360,7 +360,6 @@ impl<'a> Checker<'a> {
                     format!("CFMittente '{v}': {}", e.message_it()),
                 );
             }
-        }
         let from = self.month_field(&f[H_FROM], "PeriodoDa");
         let to = self.month_field(&f[H_TO], "PeriodoA");
         if let (Some(a), Some(b)) = (from, to) {
@@ -437,8 +436,8 @@ impl<'a> Checker<'a> {
         self.ctx.worker.clear();
         self.ctx.month.clear();
         self.ctx.matricola = p.matricola.get().map(str::to_owned);
-        if let Some(v) = p.matricola.get() {
-            if let Err(err) = Matricola::parse(v) {
+        if let Some(v) = p.matricola.get()
+            && let Err(err) = Matricola::parse(v) {
                 self.find(
                     Code::FO08,
                     p.matricola.loc,
@@ -446,7 +445,6 @@ impl<'a> Checker<'a> {
                     format!("Matricola '{v}': {}", err.message_it()),
                 );
             }
-        }
     }
 
     fn holiday_mask(&mut self, month: u32) -> u32 {
@@ -510,7 +508,7 @@ impl<'a> Checker<'a> {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn record<'r>(&mut self, r: &'r RawRecord, hooks: &mut Hooks<'_>) {
+    fn record(&mut self, r: &RawRecord, hooks: &mut Hooks<'_>) {
         self.summary.records += 1;
         self.record_blocking = false;
         let fl = &r.fields;
@@ -540,8 +538,8 @@ impl<'a> Checker<'a> {
 
         // Month
         let month = self.month_field(&fl[R_MONTH], "Competenza");
-        if let (Some(m), Some((a, b))) = (month, self.period) {
-            if m < a || m > b {
+        if let (Some(m), Some((a, b))) = (month, self.period)
+            && (m < a || m > b) {
                 self.find(
                     Code::CO03,
                     fl[R_MONTH].loc,
@@ -554,7 +552,6 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-        }
 
         // Classification
         let q1 = self.code_field(r, R_Q1, QUALIFICA1);
@@ -566,8 +563,8 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         };
-        if let Some(v) = fl[R_TC].get() {
-            if v.len() != 2 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        if let Some(v) = fl[R_TC].get()
+            && (v.len() != 2 || !v.bytes().all(|b| b.is_ascii_digit())) {
                 self.find(
                     Code::FO06,
                     fl[R_TC].loc,
@@ -575,9 +572,8 @@ impl<'a> Checker<'a> {
                     format!("TipoContribuzione '{v}': attese 2 cifre"),
                 );
             }
-        }
-        if let Some(v) = fl[R_UP].get() {
-            if v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if let Some(v) = fl[R_UP].get()
+            && (v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_alphanumeric())) {
                 self.find(
                     Code::FO06,
                     fl[R_UP].loc,
@@ -585,9 +581,8 @@ impl<'a> Checker<'a> {
                     format!("UnitaProduttiva '{v}': da 1 a 10 caratteri alfanumerici"),
                 );
             }
-        }
-        if let Some(v) = fl[R_NAME].get() {
-            if v.chars().count() > 70 {
+        if let Some(v) = fl[R_NAME].get()
+            && v.chars().count() > 70 {
                 self.find(
                     Code::FO06,
                     fl[R_NAME].loc,
@@ -595,7 +590,6 @@ impl<'a> Checker<'a> {
                     "Nominativo oltre 70 caratteri".into(),
                 );
             }
-        }
         let kind = fl.len(); // placeholder to keep indices readable
         let _ = kind;
         let replacement = match r.kind.get() {
@@ -709,8 +703,8 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         };
-        if let Some(h) = hourly {
-            if h < Decimal::from(5) || h > Decimal::from(150) {
+        if let Some(h) = hourly
+            && (h < Decimal::from(5) || h > Decimal::from(150)) {
                 let (i, name) = if hourly_pay.is_some() {
                     (R_HOURLY_PAY, "PagaOraria")
                 } else {
@@ -726,7 +720,6 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-        }
 
         // IBAN
         let mut iban: Option<Iban> = None;
@@ -835,8 +828,8 @@ impl<'a> Checker<'a> {
         };
         let mut grant: Option<(u32, u32, u32)> = None; // (grant idx, authorised, used before)
         if let (Some(a), Some(id)) = (auth, auth_id) {
-            if let Some(emp) = &self.ctx.employer_valid {
-                if a.employer_cf != *emp {
+            if let Some(emp) = &self.ctx.employer_valid
+                && a.employer_cf != *emp {
                     self.find(
                         Code::CP02,
                         auth_loc,
@@ -847,7 +840,6 @@ impl<'a> Checker<'a> {
                         ),
                     );
                 }
-            }
             if a.benefit == Benefit::Cisoa {
                 self.find(Code::CP08, auth_loc, auth_el, format!("l'autorizzazione {} riguarda la {}: si dichiara con il modello SR43, non con questo flusso", a.number, a.benefit.label_it()));
             }
@@ -960,8 +952,8 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                if let Some(a) = auth {
-                    if !a.period.contains(dt) {
+                if let Some(a) = auth
+                    && !a.period.contains(dt) {
                         self.find(
                             Code::CP05,
                             d.loc,
@@ -973,7 +965,6 @@ impl<'a> Checker<'a> {
                             ),
                         );
                     }
-                }
             }
             if let Some(h) = hours {
                 if h == 0 {
@@ -983,8 +974,8 @@ impl<'a> Checker<'a> {
                         "Giorno",
                         "ore integrate nulle: omettere il giorno".into(),
                     );
-                } else if let Some(lim) = daily_limit {
-                    if h * days_per_week * 10_000 > lim {
+                } else if let Some(lim) = daily_limit
+                    && h * days_per_week * 10_000 > lim {
                         let max = centi_decimal(lim / days_per_week / 100);
                         self.find(
                             Code::CG03,
@@ -997,12 +988,11 @@ impl<'a> Checker<'a> {
                             ),
                         );
                     }
-                }
                 rec_hours += h;
                 by_year_hours += h;
             }
-            if let (Some(ev), Some(a)) = (event, auth) {
-                if ev != a.benefit {
+            if let (Some(ev), Some(a)) = (event, auth)
+                && ev != a.benefit {
                     self.find(
                         Code::CP03,
                         d.loc,
@@ -1014,7 +1004,6 @@ impl<'a> Checker<'a> {
                         ),
                     );
                 }
-            }
         }
         self.hours_total += rec_hours;
 
@@ -1136,11 +1125,10 @@ impl<'a> Checker<'a> {
             return;
         };
         let (year, _) = month_year(m);
-        if !self.massimali.contains_key(&year) {
-            if let Some(ms) = massimale_for(self.opts.reference, year, false) {
+        if !self.massimali.contains_key(&year)
+            && let Some(ms) = massimale_for(self.opts.reference, year, false) {
                 self.massimali.insert(year, ms);
             }
-        }
         let params = self.opts.reference.parameters_on(first_of_month(m));
         let mut by_year = BTreeMap::new();
         by_year.insert(year, centi_decimal(by_year_hours));
@@ -1183,8 +1171,8 @@ impl<'a> Checker<'a> {
         self.ctx.worker.clear();
         self.ctx.month.clear();
         let f = &h.fields;
-        if let Some(n) = f[H_RECORDS].get().and_then(|v| v.parse::<u64>().ok()) {
-            if n != self.summary.records {
+        if let Some(n) = f[H_RECORDS].get().and_then(|v| v.parse::<u64>().ok())
+            && n != self.summary.records {
                 self.find(
                     Code::CO01,
                     f[H_RECORDS].loc,
@@ -1195,9 +1183,8 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-        }
-        if let Some(c) = f[H_HOURS].get().and_then(parse_centi) {
-            if c != self.hours_total {
+        if let Some(c) = f[H_HOURS].get().and_then(parse_centi)
+            && c != self.hours_total {
                 self.find(
                     Code::CO02,
                     f[H_HOURS].loc,
@@ -1209,7 +1196,6 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-        }
         let _ = end_loc;
     }
 }
@@ -1237,11 +1223,10 @@ pub fn check_flow<R: FlowReader>(
             Ok(Item::Position) => c.position(reader.position()),
             Ok(Item::Record) => {
                 c.record(reader.record(), &mut hooks);
-                if c.summary.records % 4096 == 0 {
-                    if let Some(p) = hooks.progress.as_deref_mut() {
+                if c.summary.records.is_multiple_of(4096)
+                    && let Some(p) = hooks.progress.as_deref_mut() {
                         p(reader.bytes_read());
                     }
-                }
             }
             Ok(Item::End) => {
                 if header_seen {

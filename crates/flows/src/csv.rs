@@ -273,8 +273,8 @@ impl<R: BufRead> CsvReader<R> {
 impl<R: BufRead> FlowReader for CsvReader<R> {
     fn next_item(&mut self, issues: &mut Vec<Issue>) -> Result<Item, Fatal> {
         loop {
-            if !self.pending {
-                if self.eof || !self.read_line()? {
+            if !self.pending
+                && (self.eof || !self.read_line()?) {
                     if let Some(item) = self.finish_record(issues) {
                         self.eof = true;
                         return Ok(item);
@@ -292,7 +292,6 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                     }
                     return Ok(Item::End);
                 }
-            }
             self.pending = false;
             let kind = self.field(0).to_owned();
             if kind != "G" {
@@ -329,15 +328,15 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                     }
                     let mut h = std::mem::take(&mut self.header);
                     h.loc = self.loc(0);
-                    for i in 0..5 {
-                        self.set(&mut h.fields[i], i + 2);
-                        if !h.fields[i].present {
+                    for (i, (field, name)) in h.fields.iter_mut().zip(HEADER_FIELDS).enumerate() {
+                        self.set(field, i + 2);
+                        if !field.present {
                             issue(
                                 issues,
                                 Code::FO05,
                                 self.loc(self.spans[i + 2].2),
-                                HEADER_FIELDS[i],
-                                format!("campo {} mancante", HEADER_FIELDS[i]),
+                                name,
+                                format!("campo {name} mancante"),
                             );
                         }
                     }

@@ -474,7 +474,7 @@ pub fn generate(
         },
         &mut totals,
     )?;
-    if let Some(a) = auth_out.as_deref_mut() {
+    if let Some(a) = auth_out {
         a.write_all(b"\n]}\n")?;
     }
     // Pass 2: the flow, with the control totals in the header.
@@ -486,9 +486,9 @@ pub fn generate(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<FlussoCig versione=\"1\">\n  <Intestazione>\n    <CFMittente>{sender}</CFMittente>\n    <PeriodoDa>{month}</PeriodoDa>\n    <PeriodoA>{month}</PeriodoA>\n    <NumeroRecord>{}</NumeroRecord>\n    <OreTotali>{}</OreTotali>\n  </Intestazione>\n",
             totals.records, totals.hours
         )?,
-        Format::Csv => write!(
+        Format::Csv => writeln!(
             out,
-            "H;1;{sender};{month};{month};{};{}\n",
+            "H;1;{sender};{month};{month};{};{}",
             totals.records, totals.hours
         )?,
     }
