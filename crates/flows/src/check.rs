@@ -352,14 +352,15 @@ impl<'a> Checker<'a> {
     fn header(&mut self, h: &RawHeader) {
         let f = &h.fields;
         if let Some(v) = f[H_SENDER].get()
-            && let Err(e) = CodiceFiscale::parse(v) {
-                self.find(
-                    Code::FO12,
-                    f[H_SENDER].loc,
-                    "CFMittente",
-                    format!("CFMittente '{v}': {}", e.message_it()),
-                );
-            }
+            && let Err(e) = CodiceFiscale::parse(v)
+        {
+            self.find(
+                Code::FO12,
+                f[H_SENDER].loc,
+                "CFMittente",
+                format!("CFMittente '{v}': {}", e.message_it()),
+            );
+        }
         let from = self.month_field(&f[H_FROM], "PeriodoDa");
         let to = self.month_field(&f[H_TO], "PeriodoA");
         if let (Some(a), Some(b)) = (from, to) {
@@ -437,14 +438,15 @@ impl<'a> Checker<'a> {
         self.ctx.month.clear();
         self.ctx.matricola = p.matricola.get().map(str::to_owned);
         if let Some(v) = p.matricola.get()
-            && let Err(err) = Matricola::parse(v) {
-                self.find(
-                    Code::FO08,
-                    p.matricola.loc,
-                    "Matricola",
-                    format!("Matricola '{v}': {}", err.message_it()),
-                );
-            }
+            && let Err(err) = Matricola::parse(v)
+        {
+            self.find(
+                Code::FO08,
+                p.matricola.loc,
+                "Matricola",
+                format!("Matricola '{v}': {}", err.message_it()),
+            );
+        }
     }
 
     fn holiday_mask(&mut self, month: u32) -> u32 {
@@ -539,19 +541,20 @@ impl<'a> Checker<'a> {
         // Month
         let month = self.month_field(&fl[R_MONTH], "Competenza");
         if let (Some(m), Some((a, b))) = (month, self.period)
-            && (m < a || m > b) {
-                self.find(
-                    Code::CO03,
-                    fl[R_MONTH].loc,
-                    "Competenza",
-                    format!(
-                        "Competenza {} fuori dal periodo del flusso {} – {}",
-                        fmt_month(m),
-                        fmt_month(a),
-                        fmt_month(b)
-                    ),
-                );
-            }
+            && (m < a || m > b)
+        {
+            self.find(
+                Code::CO03,
+                fl[R_MONTH].loc,
+                "Competenza",
+                format!(
+                    "Competenza {} fuori dal periodo del flusso {} – {}",
+                    fmt_month(m),
+                    fmt_month(a),
+                    fmt_month(b)
+                ),
+            );
+        }
 
         // Classification
         let q1 = self.code_field(r, R_Q1, QUALIFICA1);
@@ -564,32 +567,35 @@ impl<'a> Checker<'a> {
             _ => None,
         };
         if let Some(v) = fl[R_TC].get()
-            && (v.len() != 2 || !v.bytes().all(|b| b.is_ascii_digit())) {
-                self.find(
-                    Code::FO06,
-                    fl[R_TC].loc,
-                    "TipoContribuzione",
-                    format!("TipoContribuzione '{v}': attese 2 cifre"),
-                );
-            }
+            && (v.len() != 2 || !v.bytes().all(|b| b.is_ascii_digit()))
+        {
+            self.find(
+                Code::FO06,
+                fl[R_TC].loc,
+                "TipoContribuzione",
+                format!("TipoContribuzione '{v}': attese 2 cifre"),
+            );
+        }
         if let Some(v) = fl[R_UP].get()
-            && (v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_alphanumeric())) {
-                self.find(
-                    Code::FO06,
-                    fl[R_UP].loc,
-                    "UnitaProduttiva",
-                    format!("UnitaProduttiva '{v}': da 1 a 10 caratteri alfanumerici"),
-                );
-            }
+            && (v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            self.find(
+                Code::FO06,
+                fl[R_UP].loc,
+                "UnitaProduttiva",
+                format!("UnitaProduttiva '{v}': da 1 a 10 caratteri alfanumerici"),
+            );
+        }
         if let Some(v) = fl[R_NAME].get()
-            && v.chars().count() > 70 {
-                self.find(
-                    Code::FO06,
-                    fl[R_NAME].loc,
-                    "Nominativo",
-                    "Nominativo oltre 70 caratteri".into(),
-                );
-            }
+            && v.chars().count() > 70
+        {
+            self.find(
+                Code::FO06,
+                fl[R_NAME].loc,
+                "Nominativo",
+                "Nominativo oltre 70 caratteri".into(),
+            );
+        }
         let kind = fl.len(); // placeholder to keep indices readable
         let _ = kind;
         let replacement = match r.kind.get() {
@@ -704,22 +710,23 @@ impl<'a> Checker<'a> {
             _ => None,
         };
         if let Some(h) = hourly
-            && (h < Decimal::from(5) || h > Decimal::from(150)) {
-                let (i, name) = if hourly_pay.is_some() {
-                    (R_HOURLY_PAY, "PagaOraria")
-                } else {
-                    (R_MONTHLY_PAY, "RetribTeorica")
-                };
-                self.find(
-                    Code::CG05,
-                    fl[i].loc,
-                    name,
-                    format!(
-                        "retribuzione oraria {} € fuori dall'intervallo usuale 5–150 €: confermare",
-                        h.round_dp(2)
-                    ),
-                );
-            }
+            && (h < Decimal::from(5) || h > Decimal::from(150))
+        {
+            let (i, name) = if hourly_pay.is_some() {
+                (R_HOURLY_PAY, "PagaOraria")
+            } else {
+                (R_MONTHLY_PAY, "RetribTeorica")
+            };
+            self.find(
+                Code::CG05,
+                fl[i].loc,
+                name,
+                format!(
+                    "retribuzione oraria {} € fuori dall'intervallo usuale 5–150 €: confermare",
+                    h.round_dp(2)
+                ),
+            );
+        }
 
         // IBAN
         let mut iban: Option<Iban> = None;
@@ -829,17 +836,18 @@ impl<'a> Checker<'a> {
         let mut grant: Option<(u32, u32, u32)> = None; // (grant idx, authorised, used before)
         if let (Some(a), Some(id)) = (auth, auth_id) {
             if let Some(emp) = &self.ctx.employer_valid
-                && a.employer_cf != *emp {
-                    self.find(
-                        Code::CP02,
-                        auth_loc,
-                        auth_el,
-                        format!(
-                            "l'autorizzazione {} è intestata a {}, non a {emp}",
-                            a.number, a.employer_cf
-                        ),
-                    );
-                }
+                && a.employer_cf != *emp
+            {
+                self.find(
+                    Code::CP02,
+                    auth_loc,
+                    auth_el,
+                    format!(
+                        "l'autorizzazione {} è intestata a {}, non a {emp}",
+                        a.number, a.employer_cf
+                    ),
+                );
+            }
             if a.benefit == Benefit::Cisoa {
                 self.find(Code::CP08, auth_loc, auth_el, format!("l'autorizzazione {} riguarda la {}: si dichiara con il modello SR43, non con questo flusso", a.number, a.benefit.label_it()));
             }
@@ -953,18 +961,19 @@ impl<'a> Checker<'a> {
                     }
                 }
                 if let Some(a) = auth
-                    && !a.period.contains(dt) {
-                        self.find(
-                            Code::CP05,
-                            d.loc,
-                            "Giorno",
-                            format!(
-                                "il giorno {dt} è fuori dal periodo autorizzato {} – {}",
-                                a.period.start(),
-                                a.period.end()
-                            ),
-                        );
-                    }
+                    && !a.period.contains(dt)
+                {
+                    self.find(
+                        Code::CP05,
+                        d.loc,
+                        "Giorno",
+                        format!(
+                            "il giorno {dt} è fuori dal periodo autorizzato {} – {}",
+                            a.period.start(),
+                            a.period.end()
+                        ),
+                    );
+                }
             }
             if let Some(h) = hours {
                 if h == 0 {
@@ -975,35 +984,37 @@ impl<'a> Checker<'a> {
                         "ore integrate nulle: omettere il giorno".into(),
                     );
                 } else if let Some(lim) = daily_limit
-                    && h * days_per_week * 10_000 > lim {
-                        let max = centi_decimal(lim / days_per_week / 100);
-                        self.find(
-                            Code::CG03,
-                            d.loc,
-                            "Giorno",
-                            format!(
-                                "{} ore oltre l'orario giornaliero contrattuale di {} ore",
-                                fmt_centi(h),
-                                max.round_dp(2)
-                            ),
-                        );
-                    }
+                    && h * days_per_week * 10_000 > lim
+                {
+                    let max = centi_decimal(lim / days_per_week / 100);
+                    self.find(
+                        Code::CG03,
+                        d.loc,
+                        "Giorno",
+                        format!(
+                            "{} ore oltre l'orario giornaliero contrattuale di {} ore",
+                            fmt_centi(h),
+                            max.round_dp(2)
+                        ),
+                    );
+                }
                 rec_hours += h;
                 by_year_hours += h;
             }
             if let (Some(ev), Some(a)) = (event, auth)
-                && ev != a.benefit {
-                    self.find(
-                        Code::CP03,
-                        d.loc,
-                        "Giorno",
-                        format!(
-                            "evento {} non coerente con la prestazione autorizzata ({})",
-                            d.event.value.trim(),
-                            event_code(a.benefit)
-                        ),
-                    );
-                }
+                && ev != a.benefit
+            {
+                self.find(
+                    Code::CP03,
+                    d.loc,
+                    "Giorno",
+                    format!(
+                        "evento {} non coerente con la prestazione autorizzata ({})",
+                        d.event.value.trim(),
+                        event_code(a.benefit)
+                    ),
+                );
+            }
         }
         self.hours_total += rec_hours;
 
@@ -1126,9 +1137,10 @@ impl<'a> Checker<'a> {
         };
         let (year, _) = month_year(m);
         if !self.massimali.contains_key(&year)
-            && let Some(ms) = massimale_for(self.opts.reference, year, false) {
-                self.massimali.insert(year, ms);
-            }
+            && let Some(ms) = massimale_for(self.opts.reference, year, false)
+        {
+            self.massimali.insert(year, ms);
+        }
         let params = self.opts.reference.parameters_on(first_of_month(m));
         let mut by_year = BTreeMap::new();
         by_year.insert(year, centi_decimal(by_year_hours));
@@ -1172,30 +1184,32 @@ impl<'a> Checker<'a> {
         self.ctx.month.clear();
         let f = &h.fields;
         if let Some(n) = f[H_RECORDS].get().and_then(|v| v.parse::<u64>().ok())
-            && n != self.summary.records {
-                self.find(
-                    Code::CO01,
-                    f[H_RECORDS].loc,
-                    "NumeroRecord",
-                    format!(
-                        "NumeroRecord dichiarato {n}, record presenti {}",
-                        self.summary.records
-                    ),
-                );
-            }
+            && n != self.summary.records
+        {
+            self.find(
+                Code::CO01,
+                f[H_RECORDS].loc,
+                "NumeroRecord",
+                format!(
+                    "NumeroRecord dichiarato {n}, record presenti {}",
+                    self.summary.records
+                ),
+            );
+        }
         if let Some(c) = f[H_HOURS].get().and_then(parse_centi)
-            && c != self.hours_total {
-                self.find(
-                    Code::CO02,
-                    f[H_HOURS].loc,
-                    "OreTotali",
-                    format!(
-                        "OreTotali dichiarate {}, somma delle ore dei giorni {}",
-                        fmt_centi(c),
-                        fmt_centi(self.hours_total)
-                    ),
-                );
-            }
+            && c != self.hours_total
+        {
+            self.find(
+                Code::CO02,
+                f[H_HOURS].loc,
+                "OreTotali",
+                format!(
+                    "OreTotali dichiarate {}, somma delle ore dei giorni {}",
+                    fmt_centi(c),
+                    fmt_centi(self.hours_total)
+                ),
+            );
+        }
         let _ = end_loc;
     }
 }
@@ -1224,9 +1238,10 @@ pub fn check_flow<R: FlowReader>(
             Ok(Item::Record) => {
                 c.record(reader.record(), &mut hooks);
                 if c.summary.records.is_multiple_of(4096)
-                    && let Some(p) = hooks.progress.as_deref_mut() {
-                        p(reader.bytes_read());
-                    }
+                    && let Some(p) = hooks.progress.as_deref_mut()
+                {
+                    p(reader.bytes_read());
+                }
             }
             Ok(Item::End) => {
                 if header_seen {

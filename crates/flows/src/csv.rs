@@ -273,25 +273,24 @@ impl<R: BufRead> CsvReader<R> {
 impl<R: BufRead> FlowReader for CsvReader<R> {
     fn next_item(&mut self, issues: &mut Vec<Issue>) -> Result<Item, Fatal> {
         loop {
-            if !self.pending
-                && (self.eof || !self.read_line()?) {
-                    if let Some(item) = self.finish_record(issues) {
-                        self.eof = true;
-                        return Ok(item);
-                    }
+            if !self.pending && (self.eof || !self.read_line()?) {
+                if let Some(item) = self.finish_record(issues) {
                     self.eof = true;
-                    self.close_employer(issues);
-                    if !self.header_seen {
-                        issue(
-                            issues,
-                            Code::FO05,
-                            self.loc(0),
-                            "Intestazione",
-                            "manca la riga H di intestazione".into(),
-                        );
-                    }
-                    return Ok(Item::End);
+                    return Ok(item);
                 }
+                self.eof = true;
+                self.close_employer(issues);
+                if !self.header_seen {
+                    issue(
+                        issues,
+                        Code::FO05,
+                        self.loc(0),
+                        "Intestazione",
+                        "manca la riga H di intestazione".into(),
+                    );
+                }
+                return Ok(Item::End);
+            }
             self.pending = false;
             let kind = self.field(0).to_owned();
             if kind != "G" {
