@@ -25,6 +25,7 @@ pub mod demo;
 pub mod drafts;
 mod error;
 mod receipt;
+pub mod reference;
 pub mod registry;
 mod scope;
 
@@ -47,6 +48,7 @@ pub use omnia_store::{
     ApplicationId, ApplicationState, EmployerId, OfficeId, Qualifica, Role, SessionKind, UnitId,
     UserId, WorkerId,
 };
+pub use reference::{ReferenceSource, ReferenceVersionView};
 pub use registry::{
     BenefitOption, CausaleOption, EmployerDetail, EmployerSummary, HeadcountView, UnitView,
     WorkerView,
@@ -93,6 +95,7 @@ pub struct Services {
     db: Db,
     clock: Arc<dyn Clock>,
     blobs: Arc<dyn BlobStore>,
+    reference: reference::ReferenceCache,
 }
 
 impl std::fmt::Debug for Services {
@@ -109,6 +112,7 @@ impl Services {
             db,
             clock: Arc::new(SystemClock),
             blobs: Arc::new(MemoryStore::new()),
+            reference: Default::default(),
         }
     }
 
@@ -117,6 +121,7 @@ impl Services {
             db,
             clock,
             blobs: Arc::new(MemoryStore::new()),
+            reference: Default::default(),
         }
     }
 
@@ -127,6 +132,7 @@ impl Services {
             db,
             clock: Arc::new(SystemClock),
             blobs,
+            reference: Default::default(),
         }
     }
 
