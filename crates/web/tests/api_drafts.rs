@@ -662,3 +662,66 @@ fn every_check_code_is_documented() {
         );
     }
 }
+
+#[tokio::test]
+async fn another_tenant_gets_404_on_every_draft_endpoint_and_an_intermediary_may_start_one() {
+    let app = spawn_app().await;
+    // The delegated consultant files for the employer (issue 4, start step).
+    let rossi = app.login("consulente.rossi").await;
+    let employer = app.employer_named(&rossi, "Meccanica").await;
+    let d = Draft::start(&app, &rossi, &employer, json!({"benefit": "cigo"})).await;
+
+    let other = app.login("datore.commercio").await;
+    let mut intruder = Draft {
+        app: &app,
+        token: other.clone(),
+        id: d.id.clone(),
+        version: d.version,
+        view: Value::Null,
+    };
+    for section in [
+        "request",
+        "workers",
+        "headcount",
+        "report",
+        "indicators",
+        "declarations",
+    ] {
+        let body = match section {
+            "workers" => json!({"workers": []}),
+            "headcount" => json!({"headcount": []}),
+            _ => json!({}),
+        };
+        let (status, _) = intruder.put(section, body).await;
+        assert_eq!(status, 404, "{section}");
+    }
+    for path in ["checks", "receipt", "report-pdf"] {
+        let (status, _) = app
+            .get(&other, &format!("/api/v1/applications/{}/{path}", d.id))
+            .await;
+        assert_eq!(status, 404, "{path}");
+    }
+    let (status, _) = intruder
+        .raw(
+            reqwest::Method::POST,
+            "workers-csv",
+            "text/csv",
+            b"x;1\n".to_vec(),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .post(
+            &other,
+            &format!("/api/v1/applications/{}/duplicate", d.id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    // Operators never see drafts.
+    let operator = app.login("operatore.milano").await;
+    let (status, _) = app
+        .get(&operator, &format!("/api/v1/applications/{}/checks", d.id))
+        .await;
+    assert_eq!(status, 404);
+}
