@@ -267,7 +267,21 @@ async fn complete_path(
         review["limits"].as_object().is_some_and(|m| !m.is_empty()),
         "{review}"
     );
-    let notes: serde_json::Map<String, Value> = codes(&review, "forceable")
+    let forceable = codes(&review, "forceable");
+    if let Some(code) = forceable.first() {
+        // A forceable finding without its note stops the submission.
+        let (status, refused) = d.submit(json!({})).await;
+        assert_eq!(status, 422, "{refused}");
+        assert!(
+            refused["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["code"] == "note_required" && e["pointer"] == format!("/notes/{code}")),
+            "{refused}"
+        );
+    }
+    let notes: serde_json::Map<String, Value> = forceable
         .into_iter()
         .map(|c| (c, json!("Verificato con il consulente del lavoro.")))
         .collect();
