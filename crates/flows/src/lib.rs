@@ -11,6 +11,7 @@ pub mod check;
 pub mod csv;
 pub mod generate;
 pub mod model;
+pub mod pipeline;
 pub mod sepa;
 pub mod values;
 pub mod xml;

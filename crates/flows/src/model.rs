@@ -197,6 +197,9 @@ pub trait FlowReader {
     fn employer(&self) -> &RawEmployer;
     fn position(&self) -> &RawPosition;
     fn record(&self) -> &RawRecord;
+    /// Exchanges the current record with `other` (to hand it to another
+    /// thread without copying).
+    fn swap_record(&mut self, other: &mut RawRecord);
     /// Bytes consumed so far (for progress).
     fn bytes_read(&self) -> u64;
 }

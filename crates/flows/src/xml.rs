@@ -753,6 +753,9 @@ impl<R: BufRead> FlowReader for XmlReader<R> {
     fn record(&self) -> &RawRecord {
         &self.record
     }
+    fn swap_record(&mut self, other: &mut RawRecord) {
+        std::mem::swap(&mut self.record, other);
+    }
     fn bytes_read(&self) -> u64 {
         self.reader.buffer_position()
     }

@@ -816,3 +816,40 @@ mod erased {
         }
     }
 }
+
+#[test]
+fn the_threaded_reader_gives_the_same_report() {
+    use omnia_flows::check::{CheckOptions, Hooks, check_flow};
+    use omnia_flows::pipeline::Threaded;
+    let mut o = omnia_flows::generate::GenerateOptions::new(
+        2_000,
+        omnia_flows::values::parse_month("2025-03").unwrap(),
+    );
+    o.error_rate = 0.2;
+    let mut xml = Vec::new();
+    let mut auth = Vec::new();
+    omnia_flows::generate::generate(&o, &mut xml, Some(&mut auth)).unwrap();
+    let a = omnia_flows::Authorisations::from_json_reader(auth.as_slice()).unwrap();
+    let opts = CheckOptions::new(today());
+    let direct = check_flow(
+        &mut omnia_flows::XmlReader::new(std::io::Cursor::new(xml.clone())),
+        &a,
+        &opts,
+        Hooks::default(),
+    );
+    let mut t = Threaded::spawn(omnia_flows::XmlReader::new(std::io::Cursor::new(
+        xml.clone(),
+    )))
+    .unwrap();
+    let threaded = check_flow(&mut t, &a, &opts, Hooks::default());
+    assert_eq!(
+        serde_json::to_value(&direct).unwrap(),
+        serde_json::to_value(&threaded).unwrap()
+    );
+    assert!(direct.count(Code::CO07) > 0);
+    // Truncated input: the fatal error crosses the thread too.
+    let cut = xml[..xml.len() / 2].to_vec();
+    let mut t = Threaded::spawn(omnia_flows::XmlReader::new(std::io::Cursor::new(cut))).unwrap();
+    let r = check_flow(&mut t, &a, &opts, Hooks::default());
+    assert!(r.stopped && r.count(Code::FO01) == 1);
+}
