@@ -270,6 +270,19 @@ impl Services {
                 ),
                 format!("The effective date must be in the future: {tomorrow} or later."),
             ));
+        } else if effective_from <= Reference::builtin().effective_from {
+            // Only reachable with a wrong server clock; it would shadow the built-in version.
+            let builtin_from = Reference::builtin().effective_from;
+            errors.push(FieldError::new(
+                "/effective_from",
+                "decorrenza",
+                "effective_date_before_builtin",
+                format!(
+                    "La decorrenza deve seguire quella della versione di base ({}).",
+                    builtin_from.format("%d/%m/%Y")
+                ),
+                format!("The effective date must follow the built-in version's ({builtin_from})."),
+            ));
         }
         let parsed = parse_document(label, effective_from, document);
         let (reference, text) = match parsed {
