@@ -329,6 +329,18 @@ pub struct ImportReport {
     pub application: ApplicationView,
 }
 
+/// A blob read: a missing blob (e.g. a memory store after a restart) is logged and answered
+/// as `NotFound`; any other failure is internal.
+pub(crate) fn blob_read_error(e: omnia_documents::blobs::BlobError) -> ServiceError {
+    match e {
+        omnia_documents::blobs::BlobError::NotFound(key) => {
+            tracing::warn!(%key, "referenced blob is missing from the store");
+            ServiceError::NotFound
+        }
+        other => ServiceError::Internal(format!("blob get: {other}")),
+    }
+}
+
 fn too_long(pointer: &str, field: &str, max: usize) -> FieldError {
     FieldError::new(
         pointer,
@@ -893,7 +905,7 @@ impl Services {
             .blobs()
             .get(&key)
             .await
-            .map_err(|e| ServiceError::Internal(format!("blob get: {e}")))?;
+            .map_err(blob_read_error)?;
         Ok((pdf.filename, bytes))
     }
 
@@ -913,7 +925,7 @@ impl Services {
         self.blobs()
             .get(&key)
             .await
-            .map_err(|e| ServiceError::Internal(format!("blob get: {e}")))
+            .map_err(blob_read_error)
     }
 
     /// Copies a submitted (or decided, or withdrawn) application into a new guided draft
