@@ -901,11 +901,7 @@ impl Services {
             .and_then(|c| c.report_pdf)
             .ok_or(ServiceError::NotFound)?;
         let key = BlobKey::parse(&pdf.key).map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
-        let bytes = self
-            .blobs()
-            .get(&key)
-            .await
-            .map_err(blob_read_error)?;
+        let bytes = self.blobs().get(&key).await.map_err(blob_read_error)?;
         Ok((pdf.filename, bytes))
     }
 
@@ -922,10 +918,7 @@ impl Services {
             app.receipt_blob.ok_or(ServiceError::NotFound)?
         };
         let key = BlobKey::parse(&key).map_err(|e| ServiceError::Internal(format!("{e:?}")))?;
-        self.blobs()
-            .get(&key)
-            .await
-            .map_err(blob_read_error)
+        self.blobs().get(&key).await.map_err(blob_read_error)
     }
 
     /// Copies a submitted (or decided, or withdrawn) application into a new guided draft
