@@ -2,7 +2,11 @@
 //! works, through a bounded channel of batches (memory stays bounded: at
 //! most a few batches of records in flight, and their buffers are recycled).
 
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+// Records travel between the threads as boxes, so moving one never copies the
+// ~1 KiB struct; the pools are vectors of such boxes.
+#![allow(clippy::vec_box)]
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use crate::catalogue::Code;
@@ -11,10 +15,10 @@ use crate::model::*;
 const BATCH: usize = 256;
 
 enum Msg {
-    Header(RawHeader),
-    Employer(RawEmployer),
-    Position(RawPosition),
-    Record(RawRecord),
+    Header(Box<RawHeader>),
+    Employer(Box<RawEmployer>),
+    Position(Box<RawPosition>),
+    Record(Box<RawRecord>),
     End,
     Fatal(Fatal),
 }
@@ -27,34 +31,35 @@ struct Batch {
 /// A [`FlowReader`] whose parsing runs on a background thread.
 pub struct Threaded {
     rx: Receiver<Batch>,
-    back: SyncSender<Vec<RawRecord>>,
+    back: SyncSender<Vec<Box<RawRecord>>>,
     current: std::vec::IntoIter<(Msg, Vec<Issue>)>,
-    recycle: Vec<RawRecord>,
+    recycle: Vec<Box<RawRecord>>,
     header: RawHeader,
     employer: RawEmployer,
     position: RawPosition,
-    record: RawRecord,
+    record: Box<RawRecord>,
     bytes: u64,
     done: bool,
     handle: Option<JoinHandle<()>>,
 }
 
-fn produce<R: FlowReader>(mut reader: R, tx: SyncSender<Batch>, back: Receiver<Vec<RawRecord>>) {
-    let mut pool: Vec<RawRecord> = Vec::new();
+fn produce<R: FlowReader>(
+    mut reader: R,
+    tx: SyncSender<Batch>,
+    back: Receiver<Vec<Box<RawRecord>>>,
+) {
+    let mut pool: Vec<Box<RawRecord>> = Vec::new();
     let mut msgs = Vec::with_capacity(BATCH);
     loop {
         let mut issues = Vec::new();
         let (msg, last) = match reader.next_item(&mut issues) {
-            Ok(Item::Header) => (Msg::Header(reader.header().clone()), false),
-            Ok(Item::Employer) => (Msg::Employer(reader.employer().clone()), false),
-            Ok(Item::Position) => (Msg::Position(reader.position().clone()), false),
+            Ok(Item::Header) => (Msg::Header(Box::new(reader.header().clone())), false),
+            Ok(Item::Employer) => (Msg::Employer(Box::new(reader.employer().clone())), false),
+            Ok(Item::Position) => (Msg::Position(Box::new(reader.position().clone())), false),
             Ok(Item::Record) => {
                 if pool.is_empty() {
-                    loop {
-                        match back.try_recv() {
-                            Ok(v) => pool.extend(v),
-                            Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-                        }
+                    while let Ok(v) = back.try_recv() {
+                        pool.extend(v);
                     }
                 }
                 let mut r = pool.pop().unwrap_or_default();
@@ -93,7 +98,7 @@ impl Threaded {
             header: RawHeader::default(),
             employer: RawEmployer::default(),
             position: RawPosition::default(),
-            record: RawRecord::default(),
+            record: Box::default(),
             bytes: 0,
             done: false,
             handle: Some(handle),
@@ -139,15 +144,15 @@ impl FlowReader for Threaded {
         issues.append(&mut found);
         match msg {
             Msg::Header(h) => {
-                self.header = h;
+                self.header = *h;
                 Ok(Item::Header)
             }
             Msg::Employer(e) => {
-                self.employer = e;
+                self.employer = *e;
                 Ok(Item::Employer)
             }
             Msg::Position(p) => {
-                self.position = p;
+                self.position = *p;
                 Ok(Item::Position)
             }
             Msg::Record(r) => {
@@ -183,7 +188,7 @@ impl FlowReader for Threaded {
         &self.record
     }
     fn swap_record(&mut self, other: &mut RawRecord) {
-        std::mem::swap(&mut self.record, other);
+        std::mem::swap(&mut *self.record, other);
     }
     fn bytes_read(&self) -> u64 {
         self.bytes
