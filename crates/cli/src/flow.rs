@@ -222,10 +222,11 @@ fn check(a: CheckArgs) -> i32 {
         progress: Some(&mut progress),
         amount: Some(&mut amount),
     };
+    // The reader parses on its own thread while the checker works.
     let report = match format_of(&a.file, a.format) {
-        Format::Xml => run_check(&mut XmlReader::new(input), &auths, &opts, hooks),
+        Format::Xml => run_check(XmlReader::new(input), &auths, &opts, hooks),
         Format::Csv => run_check(
-            &mut omnia_flows::csv::CsvReader::new(input),
+            omnia_flows::csv::CsvReader::new(input),
             &auths,
             &opts,
             hooks,
@@ -256,13 +257,15 @@ fn check(a: CheckArgs) -> i32 {
     }
 }
 
-fn run_check<R: FlowReader>(
-    r: &mut R,
+fn run_check<R: FlowReader + Send + 'static>(
+    reader: R,
     auths: &Authorisations,
     opts: &CheckOptions,
     hooks: Hooks<'_>,
 ) -> Report {
-    check_flow(r, auths, opts, hooks)
+    let mut threaded = omnia_flows::pipeline::Threaded::spawn(reader)
+        .unwrap_or_else(|e| panic!("cannot start the reader thread: {e}"));
+    check_flow(&mut threaded, auths, opts, hooks)
 }
 
 fn print_summary(
