@@ -274,7 +274,7 @@ fn blank(s: Option<&String>) -> bool {
 }
 
 /// Italian label of a report field key (for messages).
-fn report_field_label(key: &str) -> &str {
+pub fn report_field_label(key: &str) -> &str {
     match key {
         "attivita_in_corso" => "attività o fase lavorativa in corso",
         "evento_e_conseguenze" => "evento e sue conseguenze",

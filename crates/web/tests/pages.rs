@@ -232,7 +232,7 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
 }
 
 #[tokio::test]
-async fn the_walking_skeleton_through_the_pages() {
+async fn the_walking_skeleton_through_the_guided_pages() {
     let app = spawn_app().await;
     let mut v = Visitor::new(&app);
     v.login("datore.meccanica").await;
@@ -245,71 +245,204 @@ async fn the_walking_skeleton_through_the_pages() {
         "{html}"
     );
     assert!(html.contains("id=\"prestazione-cisoa-stato\">non compatibile"));
-    let (status, html) = v
-        .get(&format!(
-            "/domande/nuova?datore={employer}&prestazione=cigo"
-        ))
-        .await;
-    assert_eq!(status, 200, "{html}");
     let token = hidden(&html, "csrf_token");
+    let (status, location, _) = v
+        .post(
+            "/domande/bozze",
+            &[
+                ("csrf_token", token.as_str()),
+                ("datore", employer.as_str()),
+                ("prestazione", "cigo"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let request = location.unwrap();
+    assert!(request.ends_with("/compila/richiesta"), "{request}");
+    let base = request.trim_end_matches("/compila/richiesta").to_owned();
+
+    // Request: an end before the start is kept as typed and reported at the review (R-APP).
+    let (_, html) = v.get(&request).await;
     let unit = first_option_value(&html, "unita");
-    let worker_field = html
-        .split(&format!("data-unita=\"{unit}\""))
-        .nth(1)
-        .unwrap()
+    let version = hidden(&html, "versione");
+    let (status, location, _) = v
+        .post(
+            &request,
+            &[
+                ("csrf_token", token.as_str()),
+                ("versione", version.as_str()),
+                ("sezione", "richiesta"),
+                ("unita", unit.as_str()),
+                ("tipo_richiesta", "prima_richiesta"),
+                ("causale", "MLC"),
+                ("tipo", "sospensione"),
+                ("data_inizio", "2026-12-07"),
+                ("data_fine", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().ends_with("/compila/lavoratori"));
+
+    // Workers of the chosen UP only.
+    let (_, html) = v.get(&format!("{base}/compila/lavoratori")).await;
+    let version = hidden(&html, "versione");
+    let fields: Vec<String> = html
         .split("name=\"ore_")
-        .nth(1)
+        .skip(1)
+        .take(2)
         .map(|s| format!("ore_{}", &s[..s.find('"').unwrap()]))
-        .unwrap();
+        .collect();
+    let (status, _, _) = v
+        .post(
+            &format!("{base}/compila/lavoratori"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("versione", version.as_str()),
+                ("sezione", "lavoratori"),
+                (fields[0].as_str(), "40"),
+                (fields[1].as_str(), "32"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
 
-    // A blocking error is shown next to its field and what was typed is kept.
-    let form = |end: &'static str| {
-        vec![
-            ("csrf_token", token.clone()),
-            ("datore", employer.clone()),
-            ("prestazione", "cigo".to_owned()),
-            ("unita", unit.clone()),
-            ("causale", "MLC".to_owned()),
-            ("tipo", "sospensione".to_owned()),
-            ("data_inizio", "2026-12-07".to_owned()),
-            ("data_fine", end.to_owned()),
-            (worker_field.as_str(), "40".to_owned()),
-        ]
-    };
-    let bad = form("2026-12-01");
-    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, _, html) = v.post("/domande", &bad).await;
+    // Technical report, structured: every field the causale requires (R-APP-1).
+    let (_, html) = v.get(&format!("{base}/compila/relazione")).await;
+    let version = hidden(&html, "versione");
+    let report: Vec<String> = html
+        .split("name=\"rt_")
+        .skip(1)
+        .map(|s| format!("rt_{}", &s[..s.find('"').unwrap()]))
+        .collect();
+    assert!(!report.is_empty(), "MLC asks for structured report fields");
+    let mut form = vec![
+        ("csrf_token", token.as_str()),
+        ("versione", version.as_str()),
+        ("sezione", "relazione"),
+        ("modalita", "strutturata"),
+    ];
+    form.extend(
+        report
+            .iter()
+            .map(|f| (f.as_str(), "Calo degli ordini del 30 % nel semestre.")),
+    );
+    let (status, location, _) = v.post(&format!("{base}/compila/relazione"), &form).await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().ends_with("/compila/indicatori"));
+
+    // Indicators per quarter: the yearly totals are computed (R-APP-2).
+    let (_, html) = v.get(&format!("{base}/compila/indicatori")).await;
+    let version = hidden(&html, "versione");
+    let quarters: Vec<String> = html
+        .split("name=\"t_")
+        .skip(1)
+        .map(|s| format!("t_{}", &s[..s.find('"').unwrap()]))
+        .collect();
+    assert_eq!(quarters.len(), 32, "8 quarters × 4 indicators");
+    let mut form = vec![
+        ("csrf_token", token.as_str()),
+        ("versione", version.as_str()),
+        ("sezione", "indicatori"),
+        ("granularita", "trimestrale"),
+        ("azione", "salva"),
+    ];
+    form.extend(quarters.iter().map(|f| (f.as_str(), "1.000,50")));
+    let (status, location, _) = v.post(&format!("{base}/compila/indicatori"), &form).await;
+    assert_eq!(status, 303);
+    let (_, html) = v.get(location.as_deref().unwrap()).await;
+    assert!(
+        html.contains("4002.00"),
+        "yearly total of four quarters of 1.000,50: {html}"
+    );
+
+    // Declarations.
+    let (_, html) = v.get(&format!("{base}/compila/dichiarazioni")).await;
+    let version = hidden(&html, "versione");
+    let (status, _, _) = v
+        .post(
+            &format!("{base}/compila/dichiarazioni"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("versione", version.as_str()),
+                ("sezione", "dichiarazioni"),
+                ("sindacale", "1"),
+                ("data_sindacale", "2026-11-20"),
+                ("sindacati", "FIOM, FIM, UILM"),
+                ("pagamento", "conguaglio"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    // The review shows the blocking error; submitting is refused.
+    let (_, html) = v.get(&format!("{base}/compila/riepilogo")).await;
+    assert!(html.contains("id=\"bloccanti\""), "{html}");
+    let (status, _, _) = v
+        .post(&format!("{base}/invio"), &[("csrf_token", token.as_str())])
+        .await;
     assert_eq!(status, 422);
-    assert!(html.contains("id=\"data_fine-errore\""), "{html}");
-    assert!(html.contains("value=\"2026-12-07\""));
 
-    let good = form("2026-12-18");
-    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, location, html) = v.post("/domande", &good).await;
+    // Corrected, then submitted (forceable warnings confirmed with a note).
+    let (_, html) = v.get(&request).await;
+    let version = hidden(&html, "versione");
+    v.post(
+        &request,
+        &[
+            ("csrf_token", token.as_str()),
+            ("versione", version.as_str()),
+            ("unita", unit.as_str()),
+            ("tipo_richiesta", "prima_richiesta"),
+            ("causale", "MLC"),
+            ("tipo", "sospensione"),
+            ("data_inizio", "2026-12-07"),
+            ("data_fine", "2026-12-18"),
+        ],
+    )
+    .await;
+    let (_, html) = v.get(&format!("{base}/compila/riepilogo")).await;
+    assert!(!html.contains("id=\"bloccanti\""), "{html}");
+    let notes: Vec<(String, String)> = html
+        .split("name=\"nota_")
+        .skip(1)
+        .map(|s| {
+            (
+                format!("nota_{}", &s[..s.find('"').unwrap()]),
+                "Verificato.".to_owned(),
+            )
+        })
+        .collect();
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+    form.extend(notes.iter().map(|(k, n)| (k.as_str(), n.as_str())));
+    let (status, location, html) = v.post(&format!("{base}/invio"), &form).await;
     assert_eq!(status, 303, "{html}");
     let detail = location.unwrap();
     let detail = detail.split('?').next().unwrap().to_owned();
     let (_, html) = v.get(&detail).await;
-    assert!(html.contains("Bozza"));
-    let token = hidden(&html, "csrf_token");
-    let (status, _, _) = v
-        .post(&format!("{detail}/invio"), &[("csrf_token", &token)])
-        .await;
-    assert_eq!(status, 303);
-    let (_, html) = v.get(&detail).await;
     assert!(html.contains("id=\"protocollo\""));
+    assert!(html.contains("id=\"ricevuta\""), "the receipt is offered");
+    let r = app
+        .client
+        .get(app.url(&format!("{detail}/ricevuta.pdf")))
+        .header(COOKIE, v.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
 
     let mut op = Visitor::new(&app);
     op.login("operatore.milano").await;
     let (_, html) = op.get("/istruttoria").await;
     assert!(html.contains(&detail), "queue lists the application");
     let (_, html) = op.get(&detail).await;
-    let token = hidden(&html, "csrf_token");
+    let op_token = hidden(&html, "csrf_token");
     let (status, _, _) = op
         .post(
             &format!("{detail}/decisione"),
             &[
-                ("csrf_token", &token),
+                ("csrf_token", op_token.as_str()),
                 ("esito", "autorizzata"),
                 ("motivazione", ""),
             ],
@@ -339,36 +472,33 @@ async fn a_non_compatible_benefit_needs_an_explicit_confirmation() {
     v.login("datore.meccanica").await;
     let (_, html) = v.get("/domande/nuova").await;
     let employer = hidden(&html, "datore");
-    let (status, html) = v
-        .get(&format!(
-            "/domande/nuova?datore={employer}&prestazione=cisoa"
-        ))
-        .await;
-    assert_eq!(status, 200);
-    assert!(html.contains("non è compatibile con"));
     let token = hidden(&html, "csrf_token");
-    let unit = first_option_value(&html, "unita");
-    let (status, _, html) = v
-        .post(
-            "/domande",
-            &[
-                ("csrf_token", token.as_str()),
-                ("datore", employer.as_str()),
-                ("prestazione", "cisoa"),
-                ("prestazione_suggerita", "0"),
-                ("unita", unit.as_str()),
-                ("causale", "01"),
-                ("tipo", "sospensione"),
-                ("data_inizio", "2026-12-07"),
-                ("data_fine", "2026-12-11"),
-            ],
-        )
-        .await;
-    assert_eq!(status, 422);
-    assert!(
-        html.contains("id=\"conferma_prestazione-errore\""),
-        "{html}"
-    );
+    let start = |confirm: &'static str| {
+        vec![
+            ("csrf_token", token.clone()),
+            ("datore", employer.clone()),
+            ("prestazione", "cisoa".to_owned()),
+            ("conferma_prestazione", confirm.to_owned()),
+        ]
+    };
+    let unconfirmed: Vec<(&str, String)> = start("")
+        .into_iter()
+        .filter(|(k, _)| *k != "conferma_prestazione")
+        .collect();
+    let unconfirmed: Vec<(&str, &str)> =
+        unconfirmed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location, _) = v.post("/domande/bozze", &unconfirmed).await;
+    assert_eq!(status, 303);
+    let back = location.unwrap();
+    assert!(back.contains("conferma=richiesta"), "{back}");
+    let (_, html) = v.get(&back).await;
+    assert!(html.contains("id=\"prestazione-cisoa\" value=\"cisoa\" checked"));
+
+    let confirmed = start("1");
+    let confirmed: Vec<(&str, &str)> = confirmed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location, _) = v.post("/domande/bozze", &confirmed).await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().ends_with("/compila/richiesta"));
 }
 
 #[tokio::test]

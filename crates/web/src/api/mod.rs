@@ -4,6 +4,7 @@ mod admin;
 mod applications;
 mod drafts;
 mod employers;
+mod reference;
 mod sessions;
 mod simulations;
 mod status;
@@ -175,6 +176,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(applications::router())
         .merge(drafts::router())
         .merge(admin::router())
+        .merge(reference::router())
         .merge(simulations::router())
         .split_for_parts();
     Conventions::apply(&mut doc);

@@ -1,10 +1,12 @@
 //! `POST /api/v1/simulations`: the rules engine as a calculator (issue 3).
 //!
-//! A pure function of the body: no authentication, nothing read from or
-//! written to the database. The same verdict as `omnia simulate FILE`.
+//! A pure function of the body and of the reference data in force on the
+//! request's submission date (kept in memory, see `omnia_services::reference`):
+//! no authentication, nothing read from or written to the database. The same
+//! verdict as `omnia simulate FILE`.
 
 use axum::Json;
-use omnia_domain::reference::Reference;
+use axum::extract::State;
 use omnia_domain::simulation::{self, SimulationError, SimulationInput, SimulationOutput};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,7 +21,8 @@ use crate::error::{ApiError, FieldProblem, Problem};
 /// each finding with the rule ID (`docs/rules.md`) that produced it.
 ///
 /// A pure calculation on the described situation (employer, productive unit
-/// and its history, proposed request) with the reference data in force:
+/// and its history, proposed request) with the reference data in force on
+/// `request.submission_date` (`GET /reference-versions` lists the versions):
 /// nothing is stored and no authentication is needed. JSON syntax errors
 /// give 400; any other bad input (wrong type, unknown field, impossible date,
 /// period ending before it starts, unknown causale, negative hours, invalid
@@ -38,12 +41,18 @@ use crate::error::{ApiError, FieldProblem, Problem};
         (status = 422, description = "Dati non validi: `errors[0].pointer` indica il campo",
             body = Problem, content_type = "application/problem+json")))]
 async fn create_simulation(
+    State(state): State<AppState>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<SimulationOutput>, ApiError> {
     let input = simulation::parse_value(body).map_err(invalid)?;
+    // The version in force on the submission date (R-AMT-2): an `Arc` clone from the
+    // in-memory versions, no database query.
+    let reference = state
+        .services
+        .reference_in_force(input.request.submission_date);
     // ~0.3 ms for a long history (benches/counters.rs): cheap enough to run
     // on the async worker without spawn_blocking.
-    let output = simulation::simulate(&input, Reference::builtin()).map_err(invalid)?;
+    let output = simulation::simulate(&input, &reference).map_err(invalid)?;
     Ok(Json(output))
 }
 

@@ -11,10 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
-use omnia_domain::reference::Reference;
 use omnia_services::{
     ApplicationId, ApplicationState, ApplicationSummary, ApplicationView, Decision, EmployerId,
-    NewApplication, Outcome, RequestedWorker, Role, ServiceError, UnitId,
+    Outcome, Role, ServiceError,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -129,12 +128,13 @@ pub async fn queue(State(state): State<AppState>, user: WebUser) -> Response {
 pub struct NewQuery {
     datore: Option<i64>,
     prestazione: Option<String>,
+    /// Set when the start of a draft was refused for a missing confirmation.
+    conferma: Option<String>,
 }
 
 struct Choice {
     value: String,
     label: String,
-    selected: bool,
 }
 
 #[derive(Template)]
@@ -142,57 +142,6 @@ struct Choice {
 struct ChooseEmployerPage {
     ctx: PageContext,
     employers: Vec<Choice>,
-}
-
-/// What the user typed, kept when the form comes back with errors.
-#[derive(Default)]
-struct FormValues {
-    unita: String,
-    causale: String,
-    tipo: String,
-    data_inizio: String,
-    data_fine: String,
-    conferma_prestazione: bool,
-    hours: HashMap<String, String>,
-}
-
-struct WorkerLine {
-    field: String,
-    unit_id: String,
-    unit_name: String,
-    cf: String,
-    name: String,
-    qualifica: String,
-    weekly_hours: String,
-    value: String,
-    error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "applications/form.html")]
-struct FormPage {
-    ctx: PageContext,
-    employer_id: i64,
-    employer_name: String,
-    benefit_value: String,
-    benefit_label: String,
-    /// `false` when the benefit does not fit the classification (R-SEL-1): the form asks
-    /// for an explicit confirmation.
-    benefit_suggested: bool,
-    confirmed: bool,
-    units: Vec<Choice>,
-    causali: Vec<Choice>,
-    kinds: Vec<Choice>,
-    workers: Vec<WorkerLine>,
-    values: FormValues,
-    errors: HashMap<String, String>,
-    general_errors: Vec<String>,
-}
-
-impl FormPage {
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
 }
 
 /// A benefit offered to the employer, with the platform's judgement (R-SEL-1).
@@ -210,6 +159,8 @@ struct ChooseBenefitPage {
     employer_id: i64,
     employer_name: String,
     benefits: Vec<BenefitChoice>,
+    /// A non-compatible benefit was chosen without confirming it.
+    confirm_needed: bool,
 }
 
 pub async fn new_form(
@@ -238,7 +189,6 @@ pub async fn new_form(
                                 .map(|e| Choice {
                                     value: e.id.0.to_string(),
                                     label: format!("{} — CF {}", e.name, e.cf),
-                                    selected: false,
                                 })
                                 .collect(),
                         },
@@ -247,72 +197,9 @@ pub async fn new_form(
             }
         }
     };
-    // Step 2: which benefit, with suggerita / non compatibile from the classification.
-    let Some(benefit) = q.prestazione.as_deref().and_then(Benefit::parse) else {
-        let scope = match state
-            .services
-            .employer_scope(&user.principal, EmployerId(employer_id))
-            .await
-        {
-            Ok(s) => s,
-            Err(e) => return internal(e),
-        };
-        let detail = match state.services.employer_detail(&scope).await {
-            Ok(d) => d,
-            Err(e) => return internal(e),
-        };
-        let first_suggested = detail
-            .benefits
-            .iter()
-            .find(|b| b.suggested)
-            .map(|b| b.benefit);
-        return render(
-            StatusCode::OK,
-            &ChooseBenefitPage {
-                ctx: context(&user, "domande"),
-                employer_id,
-                employer_name: detail.name.clone(),
-                benefits: detail
-                    .benefits
-                    .iter()
-                    .map(|b| BenefitChoice {
-                        value: b.benefit.code().to_owned(),
-                        label: user
-                            .lang
-                            .pick(b.benefit.label_it(), b.benefit.label_en())
-                            .to_owned(),
-                        suggested: b.suggested,
-                        selected: Some(b.benefit) == first_suggested,
-                    })
-                    .collect(),
-            },
-        );
-    };
-    // Step 3: the application form.
-    form_page(
-        &state,
-        &user,
-        employer_id,
-        benefit,
-        FormValues::default(),
-        HashMap::new(),
-        Vec::new(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn form_page(
-    state: &AppState,
-    user: &WebUser,
-    employer_id: i64,
-    benefit: Benefit,
-    values: FormValues,
-    errors: HashMap<String, String>,
-    general_errors: Vec<String>,
-    status: StatusCode,
-) -> Response {
+    // Step 2: which benefit, with suggerita / non compatibile from the classification;
+    // choosing it starts the guided draft (`wizard::start`).
+    let chosen = q.prestazione.as_deref().and_then(Benefit::parse);
     let scope = match state
         .services
         .employer_scope(&user.principal, EmployerId(employer_id))
@@ -325,268 +212,35 @@ async fn form_page(
         Ok(d) => d,
         Err(e) => return internal(e),
     };
-    let today = chrono::Local::now().date_naive();
-    let date = NaiveDate::parse_from_str(&values.data_inizio, "%Y-%m-%d").unwrap_or(today);
-    let causali = Reference::builtin()
-        .causali_for(benefit, date)
-        .into_iter()
-        .map(|c| Choice {
-            value: c.code.to_string(),
-            label: user.lang.pick(&c.label_it, &c.label_en).to_owned(),
-            selected: c.code == values.causale,
-        })
-        .collect();
-    let units = detail
-        .units
-        .iter()
-        .map(|u| Choice {
-            value: u.id.0.to_string(),
-            label: format!("{} — {}", u.name, u.comune),
-            selected: u.id.0.to_string() == values.unita,
-        })
-        .collect();
-    let kinds = [
-        ("sospensione", "Sospensione (zero ore)"),
-        ("riduzione", "Riduzione di orario"),
-    ]
-    .into_iter()
-    .map(|(v, l)| Choice {
-        value: v.into(),
-        label: l.into(),
-        selected: values.tipo == v,
-    })
-    .collect();
-    let unit_name = |id: UnitId| {
+    let preselected = chosen.or_else(|| {
         detail
-            .units
+            .benefits
             .iter()
-            .find(|u| u.id == id)
-            .map(|u| u.name.clone())
-            .unwrap_or_default()
-    };
-    let mut staff: Vec<_> = detail.workers.iter().filter(|w| w.eligible).collect();
-    staff.sort_by_key(|w| (w.unit_id.0, w.surname.clone(), w.name.clone()));
-    let workers = staff
-        .into_iter()
-        .map(|w| {
-            let field = format!("ore_{}", w.id.0);
-            WorkerLine {
-                unit_id: w.unit_id.0.to_string(),
-                unit_name: unit_name(w.unit_id),
-                value: values.hours.get(&field).cloned().unwrap_or_default(),
-                error: errors.get(&field).cloned(),
-                field,
-                cf: w.cf.clone(),
-                name: format!("{} {}", w.surname, w.name),
-                qualifica: w.qualifica.label_it().to_owned(),
-                weekly_hours: w.weekly_hours.to_string(),
-            }
-        })
-        .collect();
+            .find(|b| b.suggested)
+            .map(|b| b.benefit)
+    });
     render(
-        status,
-        &FormPage {
-            ctx: context(user, "domande"),
+        StatusCode::OK,
+        &ChooseBenefitPage {
+            ctx: context(&user, "domande"),
             employer_id,
             employer_name: detail.name.clone(),
-            benefit_value: benefit.code().into(),
-            benefit_suggested: detail
+            benefits: detail
                 .benefits
                 .iter()
-                .any(|b| b.benefit == benefit && b.suggested),
-            confirmed: values.conferma_prestazione,
-            benefit_label: user
-                .lang
-                .pick(benefit.label_it(), benefit.label_en())
-                .into(),
-            units,
-            causali,
-            kinds,
-            workers,
-            values,
-            errors,
-            general_errors,
+                .map(|b| BenefitChoice {
+                    value: b.benefit.code().to_owned(),
+                    label: user
+                        .lang
+                        .pick(b.benefit.label_it(), b.benefit.label_en())
+                        .to_owned(),
+                    suggested: b.suggested,
+                    selected: Some(b.benefit) == preselected,
+                })
+                .collect(),
+            confirm_needed: q.conferma.is_some(),
         },
     )
-}
-
-pub async fn create(
-    State(state): State<AppState>,
-    user: WebUser,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    if !same_origin(&headers) || user.check_csrf(&get("csrf_token")).is_err() {
-        return PageRejection::Csrf.into_response();
-    }
-    let Ok(employer_id) = get("datore").parse::<i64>() else {
-        return not_found().await;
-    };
-    let benefit = Benefit::parse(&get("prestazione")).unwrap_or(Benefit::Cigo);
-    let values = FormValues {
-        unita: get("unita"),
-        causale: get("causale"),
-        tipo: get("tipo"),
-        data_inizio: get("data_inizio"),
-        data_fine: get("data_fine"),
-        conferma_prestazione: get("conferma_prestazione") == "1",
-        hours: fields
-            .iter()
-            .filter(|(k, _)| k.starts_with("ore_"))
-            .map(|(k, v)| (k.clone(), v.trim().to_owned()))
-            .collect(),
-    };
-
-    // Field-level parsing first: each problem is reported next to its field.
-    let mut errors = HashMap::new();
-    let unit = values.unita.parse::<i64>().ok();
-    if unit.is_none() {
-        errors.insert("unita".into(), "Selezionare l'unità produttiva.".into());
-    }
-    if values.causale.is_empty() {
-        errors.insert("causale".into(), "Selezionare la causale.".into());
-    }
-    if get("prestazione_suggerita") == "0" && !values.conferma_prestazione {
-        errors.insert(
-            "conferma_prestazione".into(),
-            "Confermare la scelta di una prestazione non compatibile con l'inquadramento.".into(),
-        );
-    }
-    let kind = match values.tipo.as_str() {
-        "sospensione" => Some(ReductionKind::Sospensione),
-        "riduzione" => Some(ReductionKind::Riduzione),
-        _ => {
-            errors.insert(
-                "tipo".into(),
-                "Indicare se si tratta di sospensione o riduzione.".into(),
-            );
-            None
-        }
-    };
-    let date = |field: &str, value: &str, errors: &mut HashMap<String, String>| {
-        let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
-        if parsed.is_none() {
-            errors.insert(
-                field.into(),
-                if value.is_empty() {
-                    "Indicare la data.".into()
-                } else {
-                    "Data non valida: usare il formato AAAA-MM-GG.".into()
-                },
-            );
-        }
-        parsed
-    };
-    let start = date("data_inizio", &values.data_inizio, &mut errors);
-    let end = date("data_fine", &values.data_fine, &mut errors);
-    let mut workers = Vec::new();
-    for (field, value) in &values.hours {
-        if value.is_empty() || value == "0" {
-            continue;
-        }
-        let Some(id) = field
-            .strip_prefix("ore_")
-            .and_then(|id| id.parse::<i64>().ok())
-        else {
-            continue;
-        };
-        match value.parse::<u32>() {
-            Ok(hours) => workers.push(RequestedWorker {
-                worker_id: omnia_services::WorkerId(id),
-                hours,
-            }),
-            Err(_) => {
-                errors.insert(
-                    field.clone(),
-                    "Indicare un numero intero di ore (0 per escludere il lavoratore).".into(),
-                );
-            }
-        }
-    }
-    workers.sort_by_key(|w| w.worker_id.0);
-
-    let (Some(unit), Some(kind), Some(start), Some(end), true) =
-        (unit, kind, start, end, errors.is_empty())
-    else {
-        return form_page(
-            &state,
-            &user,
-            employer_id,
-            benefit,
-            values,
-            errors,
-            Vec::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let scope = match state
-        .services
-        .employer_scope(&user.principal, EmployerId(employer_id))
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => return internal(e),
-    };
-    let input = NewApplication {
-        unit_id: UnitId(unit),
-        benefit,
-        causale: values.causale.clone(),
-        kind,
-        start,
-        end,
-        workers,
-    };
-    match state.services.create_draft(&scope, input).await {
-        Ok(view) => Redirect::to(&format!("/domande/{}?esito=bozza", view.id.0)).into_response(),
-        Err(ServiceError::Validation(field_errors)) => {
-            let mut general = Vec::new();
-            for e in field_errors {
-                let field = page_field(&e.field);
-                if field.is_empty() {
-                    general.push(user.lang.pick(&e.message_it, &e.message_en).to_owned());
-                } else {
-                    errors
-                        .entry(field)
-                        .or_insert_with(|| user.lang.pick(&e.message_it, &e.message_en).to_owned());
-                }
-            }
-            form_page(
-                &state,
-                &user,
-                employer_id,
-                benefit,
-                values,
-                errors,
-                general,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => internal(e),
-    }
-}
-
-/// Maps a service field name to the form field that shows its error; errors about
-/// the list of workers as a whole are shown at the top.
-fn page_field(service_field: &str) -> String {
-    match service_field {
-        "unit_id" | "unita" | "unita_produttiva" => "unita".into(),
-        "causale" | "benefit" => "causale".into(),
-        "kind" | "tipo" => "tipo".into(),
-        "start" | "data_inizio" => "data_inizio".into(),
-        "end" | "data_fine" => "data_fine".into(),
-        f if f.starts_with("ore_") => f.into(),
-        f if f.starts_with("lavoratore_") => f.replacen("lavoratore_", "ore_", 1),
-        _ => String::new(),
-    }
 }
 
 struct WorkerRow {
@@ -623,6 +277,10 @@ struct DetailPage {
     can_withdraw: bool,
     can_decide: bool,
     decision_error: Option<String>,
+    /// A guided draft: its sections are edited in the wizard.
+    can_continue: bool,
+    has_receipt: bool,
+    can_duplicate: bool,
 }
 
 #[derive(Deserialize)]
@@ -705,6 +363,9 @@ fn detail_page(
             ),
         can_decide: operator && view.state == ApplicationState::Submitted,
         decision_error,
+        can_continue: applicant && view.state == ApplicationState::Draft && view.content.is_some(),
+        has_receipt: view.has_receipt,
+        can_duplicate: applicant && view.state != ApplicationState::Draft,
     }
 }
 
@@ -788,15 +449,30 @@ pub async fn submit(
     user: WebUser,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
+    let fields: HashMap<String, String> = fields
+        .into_iter()
+        .map(|(k, v)| (k, v.trim().to_owned()))
+        .collect();
+    let token = fields.get("csrf_token").cloned().unwrap_or_default();
+    // A guided draft is submitted from its review, with the notes of forceable warnings.
+    if same_origin(&headers)
+        && user.check_csrf(&token).is_ok()
+        && let Some(app_id) = parse_id(&id)
+        && let Ok(view) = state.services.application(&user.principal, app_id).await
+        && view.state == ApplicationState::Draft
+        && view.content.is_some()
+    {
+        return super::wizard::submit_guided(&state, &user, &view, &fields).await;
+    }
     let services = state.services.clone();
     let principal = user.principal.clone();
     transition(
         &state,
         &user,
         &headers,
-        &form.csrf_token,
+        &token,
         &id,
         "inviata",
         async move |id| services.submit(&principal, id).await,

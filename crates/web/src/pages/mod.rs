@@ -9,6 +9,7 @@ mod applications;
 pub mod i18n;
 pub mod layout;
 mod login;
+mod wizard;
 
 use askama::Template;
 use axum::Router;
@@ -28,13 +29,43 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/lingua", get(switch_language))
-        .route(
-            "/domande",
-            get(applications::list).post(applications::create),
-        )
+        .route("/domande", get(applications::list))
         .route("/domande/nuova", get(applications::new_form))
         .route("/domande/{id}", get(applications::detail))
         .route("/domande/{id}/invio", post(applications::submit))
+        .route("/domande/bozze", post(wizard::start))
+        .route(
+            "/domande/{id}/compila/richiesta",
+            get(wizard::request_form).post(wizard::request_save),
+        )
+        .route(
+            "/domande/{id}/compila/lavoratori",
+            get(wizard::workers_form).post(wizard::workers_save),
+        )
+        .route(
+            "/domande/{id}/compila/dichiarazioni",
+            get(wizard::declarations_form).post(wizard::declarations_save),
+        )
+        .route(
+            "/domande/{id}/compila/relazione",
+            get(wizard::report_form).post(wizard::report_save),
+        )
+        .route(
+            "/domande/{id}/compila/indicatori",
+            get(wizard::indicators_form).post(wizard::indicators_save),
+        )
+        .route(
+            "/domande/{id}/relazione-pdf",
+            post(wizard::report_pdf_upload),
+        )
+        .route(
+            "/domande/{id}/relazione.pdf",
+            get(wizard::report_pdf_download),
+        )
+        .route("/domande/{id}/compila/riepilogo", get(wizard::review))
+        .route("/domande/{id}/lavoratori-csv", post(wizard::workers_csv))
+        .route("/domande/{id}/ricevuta.pdf", get(wizard::receipt))
+        .route("/domande/{id}/duplica", post(wizard::duplicate))
         .route("/domande/{id}/ritiro", post(applications::withdraw))
         .route("/domande/{id}/decisione", post(applications::decide))
         .route("/istruttoria", get(applications::queue))

@@ -1,0 +1,1589 @@
+//! The guided intake (issue 4): a draft is created as soon as employer and benefit are
+//! chosen, then filled section by section — every save keeps what the user typed — and
+//! submitted from the review, where forceable warnings are confirmed with a note.
+//!
+//! Sections with pages: request, workers (with the CSV upload), technical report
+//! (structured fields or PDF), indicators (per year or per quarter), declarations and the
+//! review. The headcount is pre-filled from the registry; it is edited through the API
+//! (`PUT /api/v1/applications/{id}/headcount`) until its page lands.
+
+// The error side of these helpers is the page to show instead: a Response, returned at
+// once by the handler; boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use omnia_domain::application::ReductionKind;
+use omnia_domain::benefit::Benefit;
+use omnia_domain::reference::Reference;
+use omnia_services::drafts::{
+    DeclarationsSection, ImportMode, IndicatorsGranularity, IndicatorsSection, PaymentMode,
+    ReportMode, ReportSection, RequestKind, RequestSection, StartDraft, SubmitInput, WorkerEntry,
+};
+use omnia_services::{
+    ApplicationId, ApplicationState, ApplicationView, EmployerId, ServiceError, UnitId, WorkerId,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::layout::Lang;
+use super::{PageContext, context, error_page, render};
+use crate::AppState;
+use crate::auth::{PageRejection, WebUser, same_origin};
+
+/// The steps of the wizard, in order: (path segment, Italian label).
+const STEPS: [(&str, &str); 6] = [
+    ("richiesta", "Richiesta"),
+    ("lavoratori", "Lavoratori"),
+    ("relazione", "Relazione tecnica"),
+    ("indicatori", "Indicatori"),
+    ("dichiarazioni", "Dichiarazioni"),
+    ("riepilogo", "Riepilogo e invio"),
+];
+
+struct Step {
+    href: String,
+    label: &'static str,
+    current: bool,
+}
+
+/// What every wizard page shows above its section.
+struct Header {
+    id: String,
+    version: i64,
+    employer: String,
+    benefit: String,
+    steps: Vec<Step>,
+}
+
+impl Header {
+    fn new(view: &ApplicationView, current: &str, lang: Lang) -> Self {
+        let id = view.id.0.to_string();
+        Self {
+            steps: STEPS
+                .iter()
+                .map(|(seg, label)| Step {
+                    href: format!("/domande/{id}/compila/{seg}"),
+                    label,
+                    current: *seg == current,
+                })
+                .collect(),
+            id,
+            version: view.version,
+            employer: view.employer.name.clone(),
+            benefit: lang
+                .pick(view.benefit.label_it(), view.benefit.label_en())
+                .to_owned(),
+        }
+    }
+}
+
+fn fail(e: ServiceError) -> Response {
+    match e {
+        ServiceError::NotFound | ServiceError::Forbidden => error_page(
+            StatusCode::NOT_FOUND,
+            "Pagina non trovata",
+            "La pagina richiesta non esiste o non è accessibile con l'utenza in uso.",
+        ),
+        other => {
+            tracing::error!(error = ?other, "wizard page failed");
+            PageRejection::Internal.into_response()
+        }
+    }
+}
+
+fn parse_id(id: &str) -> Option<ApplicationId> {
+    Uuid::parse_str(id).ok().map(ApplicationId)
+}
+
+/// The draft, or the page that explains why it cannot be edited.
+async fn editable_draft(
+    state: &AppState,
+    user: &WebUser,
+    id: &str,
+) -> Result<ApplicationView, Response> {
+    let id = parse_id(id).ok_or_else(|| fail(ServiceError::NotFound))?;
+    let view = state
+        .services
+        .application(&user.principal, id)
+        .await
+        .map_err(fail)?;
+    if view.state != ApplicationState::Draft || view.content.is_none() {
+        return Err(Redirect::to(&format!("/domande/{}", view.id.0)).into_response());
+    }
+    Ok(view)
+}
+
+/// A form field that is a concurrent-save or state problem shows as a message on top.
+fn save_problem(e: ServiceError, lang: Lang) -> Result<String, Response> {
+    match e {
+        ServiceError::Conflict { message_it, .. } => Ok(message_it),
+        ServiceError::Validation(errors) => Ok(errors
+            .iter()
+            .map(|e| lang.pick(&e.message_it, &e.message_en).to_owned())
+            .collect::<Vec<_>>()
+            .join(" ")),
+        other => Err(fail(other)),
+    }
+}
+
+fn check_form(user: &WebUser, headers: &HeaderMap, token: &str) -> Result<(), Response> {
+    if !same_origin(headers) || user.check_csrf(token).is_err() {
+        return Err(PageRejection::Csrf.into_response());
+    }
+    Ok(())
+}
+
+// ---- start ---------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct StartForm {
+    csrf_token: String,
+    datore: i64,
+    prestazione: String,
+    #[serde(default)]
+    conferma_prestazione: Option<String>,
+}
+
+/// `POST /domande/bozze`: employer and benefit chosen → a new draft.
+pub async fn start(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Form(form): Form<StartForm>,
+) -> Response {
+    if let Err(r) = check_form(&user, &headers, &form.csrf_token) {
+        return r;
+    }
+    let Some(benefit) = Benefit::parse(&form.prestazione) else {
+        return fail(ServiceError::NotFound);
+    };
+    let scope = match state
+        .services
+        .employer_scope(&user.principal, EmployerId(form.datore))
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let input = StartDraft {
+        benefit,
+        unit_id: None,
+        confirm_non_compatible: form.conferma_prestazione.as_deref() == Some("1"),
+    };
+    match state.services.start_draft(&scope, input).await {
+        Ok(view) => {
+            Redirect::to(&format!("/domande/{}/compila/richiesta", view.id.0)).into_response()
+        }
+        // Not confirmed: back to the choice, which asks for the confirmation.
+        Err(ServiceError::Validation(_)) => Redirect::to(&format!(
+            "/domande/nuova?datore={}&prestazione={}&conferma=richiesta",
+            form.datore,
+            benefit.code()
+        ))
+        .into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+// ---- request -------------------------------------------------------------------------
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "wizard/request.html")]
+struct RequestPage {
+    ctx: PageContext,
+    head: Header,
+    units: Vec<Choice>,
+    causali: Vec<Choice>,
+    kinds: Vec<Choice>,
+    request_kinds: Vec<Choice>,
+    extendable: Vec<Choice>,
+    dates: Vec<DateField>,
+    problem: Option<String>,
+}
+
+struct DateField {
+    field: &'static str,
+    label: &'static str,
+    value: String,
+    error: Option<String>,
+}
+
+fn date_text(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+async fn request_page(
+    state: &AppState,
+    user: &WebUser,
+    view: &ApplicationView,
+    typed: Option<&HashMap<String, String>>,
+    errors: HashMap<String, String>,
+    problem: Option<String>,
+) -> Response {
+    let scope = match state
+        .services
+        .employer_scope(&user.principal, view.employer.id)
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let detail = match state.services.employer_detail(&scope).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let saved = view
+        .content
+        .as_ref()
+        .map(|c| c.request.clone())
+        .unwrap_or_default();
+    let value = |field: &str, saved: String| -> String {
+        typed.and_then(|t| t.get(field).cloned()).unwrap_or(saved)
+    };
+    let unita = value(
+        "unita",
+        saved.unit_id.map(|u| u.0.to_string()).unwrap_or_default(),
+    );
+    let causale = value("causale", saved.causale.clone().unwrap_or_default());
+    let tipo = value(
+        "tipo",
+        match saved.kind {
+            Some(ReductionKind::Sospensione) => "sospensione".into(),
+            Some(ReductionKind::Riduzione) => "riduzione".into(),
+            None => String::new(),
+        },
+    );
+    let tipo_richiesta = value(
+        "tipo_richiesta",
+        match saved.request_kind {
+            Some(RequestKind::Proroga) => "proroga".into(),
+            _ => "prima_richiesta".into(),
+        },
+    );
+    let proroga_di = value(
+        "proroga_di",
+        saved.extends.map(|a| a.0.to_string()).unwrap_or_default(),
+    );
+    let data_inizio = value("data_inizio", date_text(saved.start));
+    let lang = user.lang;
+    let on = NaiveDate::parse_from_str(&data_inizio, "%Y-%m-%d")
+        .unwrap_or_else(|_| chrono::Local::now().date_naive());
+    let others = state
+        .services
+        .applications_for(&user.principal)
+        .await
+        .unwrap_or_default();
+    render(
+        StatusCode::OK,
+        &RequestPage {
+            ctx: context(user, "domande"),
+            head: Header::new(view, "richiesta", lang),
+            units: detail
+                .units
+                .iter()
+                .map(|u| Choice {
+                    value: u.id.0.to_string(),
+                    label: format!("{} — {}", u.name, u.comune),
+                    selected: u.id.0.to_string() == unita,
+                })
+                .collect(),
+            causali: Reference::builtin()
+                .causali_for(view.benefit, on)
+                .into_iter()
+                .map(|c| Choice {
+                    value: c.code.clone(),
+                    label: format!("{} — {}", c.code, lang.pick(&c.label_it, &c.label_en)),
+                    selected: c.code == causale,
+                })
+                .collect(),
+            kinds: [
+                ("sospensione", "Sospensione (zero ore)"),
+                ("riduzione", "Riduzione di orario"),
+            ]
+            .into_iter()
+            .map(|(v, l)| Choice {
+                value: v.into(),
+                label: l.into(),
+                selected: tipo == v,
+            })
+            .collect(),
+            request_kinds: [
+                ("prima_richiesta", "Prima richiesta"),
+                ("proroga", "Proroga"),
+            ]
+            .into_iter()
+            .map(|(v, l)| Choice {
+                value: v.into(),
+                label: l.into(),
+                selected: tipo_richiesta == v,
+            })
+            .collect(),
+            extendable: others
+                .iter()
+                .filter(|a| a.employer.id == view.employer.id && a.id != view.id)
+                .filter_map(|a| {
+                    a.protocol_number.as_ref().map(|p| Choice {
+                        value: a.id.0.to_string(),
+                        label: format!("{p} — {} ({} – {})", a.unit_name, a.start, a.end),
+                        selected: a.id.0.to_string() == proroga_di,
+                    })
+                })
+                .collect(),
+            dates: vec![
+                DateField {
+                    field: "data_inizio",
+                    label: "Data di inizio",
+                    error: errors.get("data_inizio").cloned(),
+                    value: data_inizio,
+                },
+                DateField {
+                    field: "data_inizio_effettivo",
+                    label: "Data di inizio effettivo (eventi non evitabili)",
+                    error: errors.get("data_inizio_effettivo").cloned(),
+                    value: value("data_inizio_effettivo", date_text(saved.effective_start)),
+                },
+                DateField {
+                    field: "data_fine",
+                    label: "Data di fine",
+                    error: errors.get("data_fine").cloned(),
+                    value: value("data_fine", date_text(saved.end)),
+                },
+            ],
+            problem,
+        },
+    )
+}
+
+pub async fn request_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    match editable_draft(&state, &user, &id).await {
+        Ok(view) => request_page(&state, &user, &view, None, HashMap::new(), None).await,
+        Err(r) => r,
+    }
+}
+
+fn form_map(fields: Vec<(String, String)>) -> HashMap<String, String> {
+    fields
+        .into_iter()
+        .map(|(k, v)| (k, v.trim().to_owned()))
+        .collect()
+}
+
+/// A date field: empty is "not given yet"; anything else must be a date.
+fn optional_date(
+    typed: &HashMap<String, String>,
+    field: &str,
+    errors: &mut HashMap<String, String>,
+) -> Option<NaiveDate> {
+    let value = typed.get(field).map(String::as_str).unwrap_or("");
+    if value.is_empty() {
+        return None;
+    }
+    let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
+    if parsed.is_none() {
+        errors.insert(
+            field.into(),
+            "Data non valida: usare il formato AAAA-MM-GG.".into(),
+        );
+    }
+    parsed
+}
+
+pub async fn request_save(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let typed = form_map(fields);
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
+        return r;
+    }
+    let view = match editable_draft(&state, &user, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut errors = HashMap::new();
+    let section = RequestSection {
+        unit_id: get("unita").parse::<i64>().ok().map(UnitId),
+        causale: Some(get("causale")).filter(|c| !c.is_empty()),
+        request_kind: Some(if get("tipo_richiesta") == "proroga" {
+            RequestKind::Proroga
+        } else {
+            RequestKind::PrimaRichiesta
+        }),
+        extends: Uuid::parse_str(&get("proroga_di")).ok().map(ApplicationId),
+        kind: match get("tipo").as_str() {
+            "sospensione" => Some(ReductionKind::Sospensione),
+            "riduzione" => Some(ReductionKind::Riduzione),
+            _ => None,
+        },
+        start: optional_date(&typed, "data_inizio", &mut errors),
+        effective_start: optional_date(&typed, "data_inizio_effettivo", &mut errors),
+        end: optional_date(&typed, "data_fine", &mut errors),
+    };
+    if !errors.is_empty() {
+        return request_page(&state, &user, &view, Some(&typed), errors, None).await;
+    }
+    let version = get("versione").parse().unwrap_or(view.version);
+    match state
+        .services
+        .save_request(&user.principal, view.id, version, section)
+        .await
+    {
+        Ok(view) => next_step(&view, &typed, "lavoratori"),
+        Err(e) => match save_problem(e, user.lang) {
+            Ok(problem) => {
+                request_page(&state, &user, &view, Some(&typed), errors, Some(problem)).await
+            }
+            Err(r) => r,
+        },
+    }
+}
+
+/// After a save: the next step, or the same one when "Salva" (not "Salva e continua").
+fn next_step(view: &ApplicationView, typed: &HashMap<String, String>, next: &str) -> Response {
+    let stay = typed.get("azione").map(String::as_str) == Some("salva");
+    let current = typed.get("sezione").cloned().unwrap_or_default();
+    let target = if stay && !current.is_empty() {
+        format!("/domande/{}/compila/{current}?salvato=1", view.id.0)
+    } else {
+        format!("/domande/{}/compila/{next}", view.id.0)
+    };
+    Redirect::to(&target).into_response()
+}
+
+// ---- workers -------------------------------------------------------------------------
+
+struct WorkerRow {
+    field: String,
+    name: String,
+    cf: String,
+    qualifica: String,
+    weekly_hours: String,
+    value: String,
+    error: Option<String>,
+}
+
+struct CsvProblem {
+    line: u32,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "wizard/workers.html")]
+struct WorkersPage {
+    ctx: PageContext,
+    head: Header,
+    unit_name: String,
+    days: bool,
+    workers: Vec<WorkerRow>,
+    csv_problems: Vec<CsvProblem>,
+    csv_imported: Option<u32>,
+    problem: Option<String>,
+}
+
+async fn workers_page(
+    state: &AppState,
+    user: &WebUser,
+    view: &ApplicationView,
+    typed: Option<&HashMap<String, String>>,
+    errors: HashMap<String, String>,
+    csv: Option<(u32, Vec<CsvProblem>)>,
+    problem: Option<String>,
+) -> Response {
+    let scope = match state
+        .services
+        .employer_scope(&user.principal, view.employer.id)
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let detail = match state.services.employer_detail(&scope).await {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let content = view.content.clone().unwrap_or_default();
+    let unit = content.request.unit_id;
+    let saved: HashMap<WorkerId, i64> = content
+        .workers
+        .iter()
+        .map(|w| (w.worker_id, w.hours))
+        .collect();
+    let mut staff: Vec<_> = detail
+        .workers
+        .iter()
+        .filter(|w| w.eligible && unit.is_none_or(|u| u == w.unit_id))
+        .collect();
+    staff.sort_by(|a, b| (&a.surname, &a.name).cmp(&(&b.surname, &b.name)));
+    let lang = user.lang;
+    let (csv_imported, csv_problems) = match csv {
+        Some((n, p)) => (Some(n), p),
+        None => (None, Vec::new()),
+    };
+    render(
+        StatusCode::OK,
+        &WorkersPage {
+            ctx: context(user, "domande"),
+            head: Header::new(view, "lavoratori", lang),
+            unit_name: unit
+                .and_then(|u| detail.units.iter().find(|x| x.id == u))
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            days: view.benefit == Benefit::Cisoa,
+            workers: staff
+                .into_iter()
+                .map(|w| {
+                    let field = format!("ore_{}", w.id.0);
+                    WorkerRow {
+                        value: typed
+                            .and_then(|t| t.get(&field).cloned())
+                            .or_else(|| saved.get(&w.id).map(|h| h.to_string()))
+                            .unwrap_or_default(),
+                        error: errors.get(&field).cloned(),
+                        field,
+                        name: format!("{} {}", w.surname, w.name),
+                        cf: w.cf.clone(),
+                        qualifica: w.qualifica.label_it().to_owned(),
+                        weekly_hours: w.weekly_hours.to_string(),
+                    }
+                })
+                .collect(),
+            csv_problems,
+            csv_imported,
+            problem,
+        },
+    )
+}
+
+pub async fn workers_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    match editable_draft(&state, &user, &id).await {
+        Ok(view) => workers_page(&state, &user, &view, None, HashMap::new(), None, None).await,
+        Err(r) => r,
+    }
+}
+
+pub async fn workers_save(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let typed = form_map(fields);
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
+        return r;
+    }
+    let view = match editable_draft(&state, &user, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut errors = HashMap::new();
+    let mut entries = Vec::new();
+    for (field, value) in &typed {
+        let Some(worker) = field
+            .strip_prefix("ore_")
+            .and_then(|w| w.parse::<i64>().ok())
+        else {
+            continue;
+        };
+        if value.is_empty() || value == "0" {
+            continue;
+        }
+        match value.parse::<i64>() {
+            Ok(hours) if hours > 0 => entries.push(WorkerEntry {
+                worker_id: WorkerId(worker),
+                hours,
+            }),
+            _ => {
+                errors.insert(
+                    field.clone(),
+                    "Indicare un numero intero di ore (0 per escludere il lavoratore).".into(),
+                );
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return workers_page(&state, &user, &view, Some(&typed), errors, None, None).await;
+    }
+    entries.sort_by_key(|e| e.worker_id.0);
+    let version = get("versione").parse().unwrap_or(view.version);
+    match state
+        .services
+        .save_workers(&user.principal, view.id, version, entries)
+        .await
+    {
+        Ok(view) => next_step(&view, &typed, "relazione"),
+        Err(e) => match save_problem(e, user.lang) {
+            Ok(p) => workers_page(&state, &user, &view, Some(&typed), errors, None, Some(p)).await,
+            Err(r) => r,
+        },
+    }
+}
+
+/// `POST /domande/{id}/lavoratori-csv` (multipart): the beneficiaries from a CSV file;
+/// every bad line is listed, nothing is imported unless the file is clean or the user
+/// asked to keep only the good lines.
+pub async fn workers_csv(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let mut token = String::new();
+    let mut keep_good = false;
+    let mut bytes = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_owned();
+                match name.as_str() {
+                    "csrf_token" => token = field.text().await.unwrap_or_default(),
+                    "solo_righe_valide" => keep_good = true,
+                    "csv" => bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    "Richiesta non valida",
+                    "Il file non è stato ricevuto per intero: riprovare.",
+                );
+            }
+        }
+    }
+    if let Err(r) = check_form(&user, &headers, &token) {
+        return r;
+    }
+    let view = match editable_draft(&state, &user, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mode = if keep_good {
+        ImportMode::KeepGoodLines
+    } else {
+        ImportMode::AllOrNothing
+    };
+    match state
+        .services
+        .import_workers_csv(&user.principal, view.id, &bytes, mode)
+        .await
+    {
+        Ok(report) => {
+            let problems = report
+                .rejected
+                .iter()
+                .map(|l| CsvProblem {
+                    line: l.line,
+                    message: user.lang.pick(&l.message_it, &l.message_en).to_owned(),
+                })
+                .collect();
+            workers_page(
+                &state,
+                &user,
+                &report.application,
+                None,
+                HashMap::new(),
+                Some((report.imported, problems)),
+                None,
+            )
+            .await
+        }
+        Err(e) => match save_problem(e, user.lang) {
+            Ok(p) => workers_page(&state, &user, &view, None, HashMap::new(), None, Some(p)).await,
+            Err(r) => r,
+        },
+    }
+}
+
+// ---- declarations --------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "wizard/declarations.html")]
+struct DeclarationsPage {
+    ctx: PageContext,
+    head: Header,
+    cisoa: bool,
+    union_done: bool,
+    union_date: String,
+    union_with: String,
+    direct: bool,
+    financial_difficulty: bool,
+    errors: HashMap<String, String>,
+    problem: Option<String>,
+}
+
+impl DeclarationsPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+}
+
+fn declarations_page(
+    user: &WebUser,
+    view: &ApplicationView,
+    typed: Option<&HashMap<String, String>>,
+    errors: HashMap<String, String>,
+    problem: Option<String>,
+) -> Response {
+    let saved = view
+        .content
+        .as_ref()
+        .map(|c| c.declarations.clone())
+        .unwrap_or_default();
+    let (union_done, union_date, union_with, direct, financial_difficulty) = match typed {
+        Some(t) => (
+            t.get("sindacale").is_some(),
+            t.get("data_sindacale").cloned().unwrap_or_default(),
+            t.get("sindacati").cloned().unwrap_or_default(),
+            t.get("pagamento").map(String::as_str) == Some("pagamento_diretto"),
+            t.get("difficolta_finanziaria").is_some(),
+        ),
+        None => (
+            saved.union_done.unwrap_or(false),
+            date_text(saved.union_date),
+            saved.union_with.clone().unwrap_or_default(),
+            saved.payment_mode == Some(PaymentMode::PagamentoDiretto),
+            saved.financial_difficulty,
+        ),
+    };
+    render(
+        StatusCode::OK,
+        &DeclarationsPage {
+            ctx: context(user, "domande"),
+            head: Header::new(view, "dichiarazioni", user.lang),
+            cisoa: view.benefit == Benefit::Cisoa,
+            union_done,
+            union_date,
+            union_with,
+            direct,
+            financial_difficulty,
+            errors,
+            problem,
+        },
+    )
+}
+
+pub async fn declarations_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    match editable_draft(&state, &user, &id).await {
+        Ok(view) => declarations_page(&user, &view, None, HashMap::new(), None),
+        Err(r) => r,
+    }
+}
+
+pub async fn declarations_save(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let typed = form_map(fields);
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
+        return r;
+    }
+    let view = match editable_draft(&state, &user, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut errors = HashMap::new();
+    let section = DeclarationsSection {
+        union_done: Some(typed.contains_key("sindacale")),
+        union_date: optional_date(&typed, "data_sindacale", &mut errors),
+        union_with: Some(get("sindacati")).filter(|s| !s.is_empty()),
+        payment_mode: Some(if get("pagamento") == "pagamento_diretto" {
+            PaymentMode::PagamentoDiretto
+        } else {
+            PaymentMode::Conguaglio
+        }),
+        financial_difficulty: typed.contains_key("difficolta_finanziaria"),
+    };
+    if !errors.is_empty() {
+        return declarations_page(&user, &view, Some(&typed), errors, None);
+    }
+    let version = get("versione").parse().unwrap_or(view.version);
+    match state
+        .services
+        .save_declarations(&user.principal, view.id, version, section)
+        .await
+    {
+        Ok(view) => next_step(&view, &typed, "riepilogo"),
+        Err(e) => match save_problem(e, user.lang) {
+            Ok(p) => declarations_page(&user, &view, Some(&typed), errors, Some(p)),
+            Err(r) => r,
+        },
+    }
+}
+
+// ---- review and submission -----------------------------------------------------------
+
+struct FindingGroup {
+    title: &'static str,
+    id: &'static str,
+    badge: &'static str,
+    needs_note: bool,
+    rows: Vec<FindingRow>,
+}
+
+struct FindingRow {
+    code: String,
+    rule: String,
+    severity: &'static str,
+    message: String,
+    section_href: String,
+    note_field: String,
+    note: String,
+    note_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "wizard/review.html")]
+struct ReviewPage {
+    ctx: PageContext,
+    head: Header,
+    groups: Vec<FindingGroup>,
+    deadline: Option<String>,
+    covered_from: Option<String>,
+    problem: Option<String>,
+}
+
+fn section_segment(section: omnia_services::checks::Section) -> &'static str {
+    use omnia_services::checks::Section;
+    match section {
+        Section::Start | Section::Request => "richiesta",
+        Section::Workers => "lavoratori",
+        Section::Declarations => "dichiarazioni",
+        Section::Report => "relazione",
+        Section::Indicators => "indicatori",
+        // No page yet (saved through the API, pre-filled from the registry).
+        Section::Headcount => "riepilogo",
+    }
+}
+
+async fn review_page(
+    state: &AppState,
+    user: &WebUser,
+    view: &ApplicationView,
+    notes: &BTreeMap<String, String>,
+    note_errors: &HashMap<String, String>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let review = match state.services.review(&user.principal, view.id).await {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let lang = user.lang;
+    let (mut blocking, mut forceable, mut info) = (Vec::new(), Vec::new(), Vec::new());
+    for f in &review.findings {
+        let row = FindingRow {
+            code: f.code.to_owned(),
+            rule: f.rule.clone(),
+            severity: match f.severity {
+                omnia_services::checks::CheckSeverity::Blocking => "Bloccante",
+                omnia_services::checks::CheckSeverity::Forceable => "Forzabile",
+                omnia_services::checks::CheckSeverity::Info => "Informativo",
+            },
+            message: lang.pick(&f.message_it, &f.message_en).to_owned(),
+            section_href: format!(
+                "/domande/{}/compila/{}",
+                view.id.0,
+                section_segment(f.section)
+            ),
+            note_field: format!("nota_{}", f.code),
+            note: notes.get(f.code).cloned().unwrap_or_default(),
+            note_error: note_errors.get(f.code).cloned(),
+        };
+        match f.severity {
+            omnia_services::checks::CheckSeverity::Blocking => blocking.push(row),
+            omnia_services::checks::CheckSeverity::Forceable => forceable.push(row),
+            omnia_services::checks::CheckSeverity::Info => info.push(row),
+        }
+    }
+    let date = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .map(|d| d.format("%d/%m/%Y").to_string())
+    };
+    let deadline = review.deadline.as_ref().and_then(|d| date(&d["last_day"]));
+    let covered_from = review
+        .deadline
+        .as_ref()
+        .and_then(|d| date(&d["covered"]["start"]));
+    let groups = [
+        (
+            "Errori bloccanti",
+            "bloccanti",
+            "bg-danger",
+            false,
+            blocking,
+        ),
+        (
+            "Avvisi forzabili (servono una nota)",
+            "forzabili",
+            "bg-warning text-dark",
+            true,
+            forceable,
+        ),
+        ("Informazioni", "informazioni", "bg-secondary", false, info),
+    ]
+    .into_iter()
+    .filter(|g| !g.4.is_empty())
+    .map(|(title, id, badge, needs_note, rows)| FindingGroup {
+        title,
+        id,
+        badge,
+        needs_note,
+        rows,
+    })
+    .collect();
+    render(
+        status,
+        &ReviewPage {
+            ctx: context(user, "domande"),
+            head: Header::new(view, "riepilogo", lang),
+            groups,
+            deadline,
+            covered_from,
+            problem,
+        },
+    )
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    match editable_draft(&state, &user, &id).await {
+        Ok(view) => {
+            review_page(
+                &state,
+                &user,
+                &view,
+                &BTreeMap::new(),
+                &HashMap::new(),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(r) => r,
+    }
+}
+
+/// `POST /domande/{id}/invio` for a guided draft: the notes of the forceable findings
+/// come with it; blocking findings or a missing note bring the review back.
+pub async fn submit_guided(
+    state: &AppState,
+    user: &WebUser,
+    view: &ApplicationView,
+    fields: &HashMap<String, String>,
+) -> Response {
+    let notes: BTreeMap<String, String> = fields
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("nota_")
+                .filter(|_| !v.is_empty())
+                .map(|code| (code.to_owned(), v.clone()))
+        })
+        .collect();
+    match state
+        .services
+        .submit_with(
+            &user.principal,
+            view.id,
+            SubmitInput {
+                notes: notes.clone(),
+            },
+        )
+        .await
+    {
+        Ok(view) => Redirect::to(&format!("/domande/{}?esito=inviata", view.id.0)).into_response(),
+        Err(ServiceError::Validation(errors)) => {
+            let note_errors: HashMap<String, String> = errors
+                .iter()
+                .filter_map(|e| {
+                    e.pointer.strip_prefix("/notes/").map(|code| {
+                        (
+                            code.to_owned(),
+                            user.lang.pick(&e.message_it, &e.message_en).to_owned(),
+                        )
+                    })
+                })
+                .collect();
+            review_page(
+                state,
+                user,
+                view,
+                &notes,
+                &note_errors,
+                Some("La domanda non è stata inviata: vedere le segnalazioni.".into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => match save_problem(e, user.lang) {
+            Ok(p) => {
+                review_page(
+                    state,
+                    user,
+                    view,
+                    &notes,
+                    &HashMap::new(),
+                    Some(p),
+                    StatusCode::CONFLICT,
+                )
+                .await
+            }
+            Err(r) => r,
+        },
+    }
+}
+
+// ---- documents and duplicate ---------------------------------------------------------
+
+fn pdf(bytes: Vec<u8>, filename: &str) -> Response {
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+/// `GET /domande/{id}/ricevuta.pdf`: the submission receipt.
+pub async fn receipt(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return fail(ServiceError::NotFound);
+    };
+    match state.services.receipt_pdf(&user.principal, id).await {
+        Ok(bytes) => pdf(bytes, "ricevuta.pdf"),
+        Err(e) => fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+
+/// `POST /domande/{id}/duplica`: a new draft with the same content (new ticket at submission).
+pub async fn duplicate(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    if let Err(r) = check_form(&user, &headers, &form.csrf_token) {
+        return r;
+    }
+    let Some(id) = parse_id(&id) else {
+        return fail(ServiceError::NotFound);
+    };
+    match state.services.duplicate(&user.principal, id).await {
+        Ok(view) => {
+            Redirect::to(&format!("/domande/{}/compila/richiesta", view.id.0)).into_response()
+        }
+        Err(e) => fail(e),
+    }
+}
+
+// ---- technical report ----------------------------------------------------------------
+
+struct ReportFieldRow {
+    name: String,
+    label: String,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "wizard/report.html")]
+struct ReportPage {
+    ctx: PageContext,
+    head: Header,
+    pdf_mode: bool,
+    fields: Vec<ReportFieldRow>,
+    pdf_name: Option<String>,
+    problem: Option<String>,
+}
+
+fn report_page(user: &WebUser, view: &ApplicationView, problem: Option<String>) -> Response {
+    let content = view.content.clone().unwrap_or_default();
+    let keys: Vec<String> = content
+        .request
+        .causale
+        .as_deref()
+        .and_then(|c| Reference::builtin().causale(c))
+        .map(|c| {
+            c.report_fields
+                .iter()
+                .filter_map(|f| serde_json::to_value(f).ok())
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    render(
+        StatusCode::OK,
+        &ReportPage {
+            ctx: context(user, "domande"),
+            head: Header::new(view, "relazione", user.lang),
+            pdf_mode: content.report.mode == ReportMode::Pdf,
+            fields: keys
+                .into_iter()
+                .map(|k| ReportFieldRow {
+                    label: omnia_services::checks::report_field_label(&k).to_owned(),
+                    value: content.report.fields.get(&k).cloned().unwrap_or_default(),
+                    name: k,
+                })
+                .collect(),
+            pdf_name: content.report_pdf.as_ref().map(|p| p.filename.clone()),
+            problem,
+        },
+    )
+}
+
+pub async fn report_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    match editable_draft(&state, &user, &id).await {
+        Ok(view) => report_page(&user, &view, None),
+        Err(r) => r,
+    }
+}
+
+pub async fn report_save(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let typed = form_map(fields);
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
+        return r;
+    }
+    let view = match editable_draft(&state, &user, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let section = ReportSection {
+        mode: if get("modalita") == "pdf" {
+            ReportMode::Pdf
+        } else {
+            ReportMode::Structured
+        },
+        fields: typed
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("rt_")
+                    .filter(|_| !v.is_empty())
+                    .map(|k| (k.to_owned(), v.clone()))
+            })
+            .collect(),
+    };
+    let version = get("versione").parse().unwrap_or(view.version);
+    match state
+        .services
+        .save_report(&user.principal, view.id, version, section)
+        .await
+    {
+        Ok(view) => next_step(&view, &typed, "indicatori"),
+        Err(e) => match save_problem(e, user.lang) {
+            Ok(p) => report_page(&user, &view, Some(p)),
+            Err(r) => r,
+        },
+    }
+}
+
+/// `POST /domande/{id}/relazione-pdf` (multipart): the technical report as a PDF,
+/// checked to be a real, unencrypted PDF before it is stored.
+pub async fn report_pdf_upload(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let mut token = String::new();
+    let mut filename = String::from("relazione.pdf");
+    let mut bytes = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or("") {
+                "csrf_token" => token = field.text().await.unwrap_or_default(),
+                "pdf" => {
+                    if let Some(name) = field.file_name() {
+                        filename = name.to_owned();
+                    }
+                    bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                return error_page(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Richiesta non valida",
+                    "Il file non è stato ricevuto per intero: riprovare.",
+                );
+            }
+        }
+    }
+    if let Err(r) = check_form(&user, &headers, &token) {
+        return r;
+    }
+    let view = match editable_draft(&state, &user, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match state
+        .services
+        .attach_report_pdf(&user.principal, view.id, &filename, bytes)
+        .await
+    {
+        Ok(view) => report_page(&user, &view, None),
+        Err(e) => match save_problem(e, user.lang) {
+            Ok(p) => report_page(&user, &view, Some(p)),
+            Err(r) => r,
+        },
+    }
+}
+
+/// `GET /domande/{id}/relazione.pdf`: the uploaded report.
+pub async fn report_pdf_download(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return fail(ServiceError::NotFound);
+    };
+    match state.services.report_pdf(&user.principal, id).await {
+        Ok((_, bytes)) => pdf(bytes, "relazione.pdf"),
+        Err(e) => fail(e),
+    }
+}
+
+// ---- indicators ----------------------------------------------------------------------
+
+const INDICATORS: [(&str, &str); 4] = [
+    ("fatturato", "Fatturato"),
+    ("risultato_operativo", "Risultato operativo"),
+    ("risultato_impresa", "Risultato d'impresa"),
+    ("indebitamento", "Indebitamento"),
+];
+
+struct IndicatorCell {
+    name: String,
+    label: String,
+    value: String,
+}
+
+struct IndicatorRow {
+    period: String,
+    cells: Vec<IndicatorCell>,
+}
+
+struct IndicatorTable {
+    caption: &'static str,
+    rows: Vec<IndicatorRow>,
+}
+
+#[derive(Template)]
+#[template(path = "wizard/indicators.html")]
+struct IndicatorsPage {
+    ctx: PageContext,
+    head: Header,
+    quarterly: bool,
+    tables: Vec<IndicatorTable>,
+    totals: Vec<IndicatorRow>,
+    errors: Vec<String>,
+    problem: Option<String>,
+}
+
+fn euro(cents: Option<i64>) -> String {
+    cents
+        .map(|c| format!("{}.{:02}", c / 100, (c % 100).abs()))
+        .unwrap_or_default()
+}
+
+/// Euro as typed ("1.234,56", "1234.56", "-300") → cents; `Err` when not a number.
+fn cents(text: &str) -> Result<Option<i64>, ()> {
+    let t = text.trim().replace(' ', "");
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let normalised = if t.contains(',') {
+        t.replace('.', "").replace(',', ".")
+    } else {
+        t
+    };
+    let value: rust_decimal::Decimal = normalised.parse().map_err(|_| ())?;
+    (value * rust_decimal::Decimal::ONE_HUNDRED)
+        .round()
+        .try_into()
+        .map(Some)
+        .map_err(|_| ())
+}
+
+fn indicator_years(view: &ApplicationView) -> [i32; 2] {
+    use chrono::Datelike;
+    let year = view
+        .content
+        .as_ref()
+        .and_then(|c| c.request.start)
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+        .year();
+    [year - 2, year - 1]
+}
+
+fn value_of(v: &omnia_services::drafts::IndicatorValues, key: &str) -> Option<i64> {
+    match key {
+        "fatturato" => v.fatturato,
+        "risultato_operativo" => v.risultato_operativo,
+        "risultato_impresa" => v.risultato_impresa,
+        _ => v.indebitamento,
+    }
+}
+
+fn indicators_page(
+    user: &WebUser,
+    view: &ApplicationView,
+    typed: Option<&HashMap<String, String>>,
+    errors: Vec<String>,
+    problem: Option<String>,
+) -> Response {
+    let saved = view
+        .content
+        .as_ref()
+        .and_then(|c| c.indicators.clone())
+        .unwrap_or_default();
+    let cell = |name: String, label: &str, saved: Option<i64>| IndicatorCell {
+        value: typed
+            .and_then(|t| t.get(&name).cloned())
+            .unwrap_or_else(|| euro(saved)),
+        label: label.to_owned(),
+        name,
+    };
+    let years = indicator_years(view);
+    let year_rows = years
+        .iter()
+        .map(|y| {
+            let values = saved.years.iter().find(|r| r.year == *y).map(|r| r.values);
+            IndicatorRow {
+                period: y.to_string(),
+                cells: INDICATORS
+                    .iter()
+                    .map(|(k, l)| {
+                        cell(
+                            format!("a_{y}_{k}"),
+                            l,
+                            values.and_then(|v| value_of(&v, k)),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let quarter_rows = years
+        .iter()
+        .flat_map(|y| (1..=4).map(move |q| (*y, q)))
+        .map(|(y, q)| {
+            let values = saved
+                .quarters
+                .iter()
+                .find(|r| r.year == y && r.quarter == q)
+                .map(|r| r.values);
+            IndicatorRow {
+                period: format!("{q}° trimestre {y}"),
+                cells: INDICATORS
+                    .iter()
+                    .map(|(k, l)| {
+                        cell(
+                            format!("t_{y}_{q}_{k}"),
+                            l,
+                            values.and_then(|v| value_of(&v, k)),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let totals = view
+        .indicator_totals
+        .iter()
+        .map(|t| IndicatorRow {
+            period: t.year.to_string(),
+            cells: INDICATORS
+                .iter()
+                .map(|(k, l)| IndicatorCell {
+                    name: String::new(),
+                    label: (*l).to_owned(),
+                    value: euro(value_of(&t.values, k)),
+                })
+                .collect(),
+        })
+        .collect();
+    let quarterly = match typed {
+        Some(t) => t.get("granularita").map(String::as_str) == Some("trimestrale"),
+        None => saved.granularity == IndicatorsGranularity::Quarterly,
+    };
+    render(
+        StatusCode::OK,
+        &IndicatorsPage {
+            ctx: context(user, "domande"),
+            head: Header::new(view, "indicatori", user.lang),
+            quarterly,
+            tables: vec![
+                IndicatorTable {
+                    caption: "Valori annui",
+                    rows: year_rows,
+                },
+                IndicatorTable {
+                    caption: "Valori trimestrali",
+                    rows: quarter_rows,
+                },
+            ],
+            totals,
+            errors,
+            problem,
+        },
+    )
+}
+
+pub async fn indicators_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    match editable_draft(&state, &user, &id).await {
+        Ok(view) => indicators_page(&user, &view, None, Vec::new(), None),
+        Err(r) => r,
+    }
+}
+
+pub async fn indicators_save(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    use omnia_services::drafts::{IndicatorValues, QuarterIndicators, YearIndicators};
+    let typed = form_map(fields);
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
+        return r;
+    }
+    let view = match editable_draft(&state, &user, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut errors = Vec::new();
+    let mut read = |prefix: String| -> IndicatorValues {
+        let mut one = |key: &str| match cents(&get(&format!("{prefix}_{key}"))) {
+            Ok(v) => v,
+            Err(()) => {
+                errors.push(format!("{prefix}_{key}"));
+                None
+            }
+        };
+        IndicatorValues {
+            fatturato: one("fatturato"),
+            risultato_operativo: one("risultato_operativo"),
+            risultato_impresa: one("risultato_impresa"),
+            indebitamento: one("indebitamento"),
+        }
+    };
+    let years = indicator_years(&view);
+    let quarterly = get("granularita") == "trimestrale";
+    let section = IndicatorsSection {
+        granularity: if quarterly {
+            IndicatorsGranularity::Quarterly
+        } else {
+            IndicatorsGranularity::Yearly
+        },
+        years: years
+            .iter()
+            .map(|y| YearIndicators {
+                year: *y,
+                values: read(format!("a_{y}")),
+            })
+            .collect(),
+        quarters: years
+            .iter()
+            .flat_map(|y| (1..=4).map(move |q| (*y, q)))
+            .map(|(y, q)| QuarterIndicators {
+                year: y,
+                quarter: q,
+                values: read(format!("t_{y}_{q}")),
+            })
+            .collect(),
+    };
+    if !errors.is_empty() {
+        let message =
+            "Importi non validi: usare cifre, con la virgola per i decimali (es. 1.234,56).";
+        return indicators_page(&user, &view, Some(&typed), errors, Some(message.into()));
+    }
+    let version = get("versione").parse().unwrap_or(view.version);
+    match state
+        .services
+        .save_indicators(&user.principal, view.id, version, section)
+        .await
+    {
+        Ok(view) => next_step(&view, &typed, "dichiarazioni"),
+        Err(e) => match save_problem(e, user.lang) {
+            Ok(p) => indicators_page(&user, &view, Some(&typed), Vec::new(), Some(p)),
+            Err(r) => r,
+        },
+    }
+}
