@@ -40,6 +40,10 @@ enum Command {
     Simulate {
         /// Input as in `docs/rules.md` (examples in `docs/rules/examples/`).
         input: PathBuf,
+        /// Also use the reference data versions published in this database (`postgres://…`,
+        /// `sqlite://FILE`); without it, the built-in version only.
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Payment-data flows: offline check and synthetic generation.
     Flow {
@@ -159,7 +163,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     match cli.command {
-        Command::Simulate { input } => std::process::exit(simulate::run(&input)),
+        Command::Simulate {
+            input,
+            database_url,
+        } => std::process::exit(simulate::run(&input, database_url.as_deref()).await),
         Command::Flow { command } => std::process::exit(flow::run(command)),
         Command::Migrate(args) => {
             args.connect().await?;
@@ -172,6 +179,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             let services = args.db.services().await?;
+            services.load_reference_versions().await?;
+            services.spawn_reference_refresh(std::time::Duration::from_secs(60));
             if args.demo || args.db.is_default() {
                 let report = omnia_services::demo::load(&services).await?;
                 tracing::info!(?report, "demo data");

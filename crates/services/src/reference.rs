@@ -153,7 +153,8 @@ impl Services {
             tx.reference_versions().await?
         };
         let all = build(&rows)?;
-        tracing::info!(
+        // Debug: `omnia simulate --database-url` prints its JSON on the log's stream.
+        tracing::debug!(
             versions = all.versions().len(),
             "reference data versions loaded"
         );
