@@ -140,81 +140,86 @@ async function walk({ javaScriptEnabled, weekOffset }) {
     assert.ok(await page.locator('#prestazione-cigo').isChecked(), 'CIGO must be preselected');
     await page.getByRole('button', { name: 'Continua' }).click();
     await page.waitForLoadState('load');
-    assert.equal(new URL(page.url()).searchParams.get('prestazione'), 'cigo');
-    await a11y(page, 'nuova domanda: modulo');
+    // A guided draft now exists: its sections are filled in one step at a time.
+    const draft = new URL(page.url()).pathname.match(/^\/domande\/([0-9a-f-]{36})\/compila\/richiesta$/);
+    assert.ok(draft, `after the benefit we expect the request step, got ${page.url()}`);
+    const id = draft[1];
+    await a11y(page, 'bozza: richiesta');
 
-    // Units (the Milano-served plant first) and workers; a worker's unit comes from data-unita.
+    // Request: the Milano-served plant, a causale, and first a period that ends before it starts.
     const units = await page.$$eval('select[name="unita"] option', (opts) =>
       opts.filter((o) => o.value !== '').map((o) => ({ value: o.value, label: o.textContent })),
     );
     assert.ok(units.length > 0, 'select unita has no choices');
-    units.sort((a, b) => Number(/milano|sesto/i.test(b.label)) - Number(/milano|sesto/i.test(a.label)));
-    const workers = await page.$$eval('input[name^="ore_"]', (els) =>
-      els.map((e) => ({ name: e.name, unit: e.getAttribute('data-unita') })),
-    );
-    assert.ok(workers.length >= 2, 'the form must list the workers');
-    const causale = await page.$$eval('select[name="causale"] option', (opts) => {
-      const o = opts.find((o) => o.value !== '');
-      return o ? o.value : null;
-    });
-    assert.ok(causale, 'select causale has no choices');
-
+    const unit = units.find((u) => /milano|sesto/i.test(u.label)) || units[0];
     // Each walk files its own week, so an overlap check never mixes the two runs up.
     const monday = nextMondayOffset() + 7 * weekOffset;
     const start = isoDate(monday);
     const end = isoDate(monday + 4);
-    const fillForm = async (unit, chosen, dataFine) => {
-      await page.selectOption('select[name="unita"]', unit);
-      await page.selectOption('select[name="causale"]', causale);
+    const fillRequest = async (dataFine) => {
+      await page.selectOption('select[name="unita"]', unit.value);
+      await page.selectOption('select[name="causale"]', 'MLC');
       await page.selectOption('select[name="tipo"]', 'sospensione');
       await page.fill('input[name="data_inizio"]', start);
       await page.fill('input[name="data_fine"]', dataFine);
-      for (const w of workers) {
-        await page.fill(`input[name="${w.name}"]`, chosen.includes(w.name) ? '16' : '');
-      }
-      await page.getByRole('button', { name: 'Salva bozza' }).click();
+      await page.getByRole('button', { name: 'Salva e continua' }).click();
       await page.waitForLoadState('load');
     };
-    // Which (unit, workers) to file: with data-unita, the first unit that has workers; without,
-    // each unit with each of its first workers in turn until the server accepts one.
-    const attempts = [];
-    if (workers.every((w) => w.unit)) {
-      for (const u of units) {
-        const mine = workers.filter((w) => w.unit === u.value).map((w) => w.name);
-        if (mine.length > 0) attempts.push([u.value, mine.slice(0, 2)]);
-      }
-    } else {
-      for (const u of units) {
-        for (const w of workers.slice(0, 12)) attempts.push([u.value, [w.name]]);
-      }
-    }
-    assert.ok(attempts.length > 0, 'no unit has workers');
+    await fillRequest(isoDate(monday - 3));
+    assert.match(new URL(page.url()).pathname, /\/compila\/lavoratori$/);
+    await a11y(page, 'bozza: lavoratori');
 
-    // First a period that ends before it starts: refused, with the error next to data_fine.
-    await fillForm(attempts[0][0], attempts[0][1], isoDate(monday - 3));
-    const endError = await fieldError(page, 'input[name="data_fine"]');
-    assert.notEqual(endError, '', 'an end date before the start must show an error next to data_fine');
-    assert.equal(await page.locator('input[name="data_fine"]').getAttribute('aria-invalid'), 'true');
-    // What the user typed is kept.
+    // Workers of that unit: the first two.
+    const workers = await page.$$eval('input[name^="ore_"]', (els) => els.map((e) => e.name));
+    assert.ok(workers.length >= 2, 'the unit lists its workers');
+    await page.fill(`input[name="${workers[0]}"]`, '16');
+    await page.fill(`input[name="${workers[1]}"]`, '16');
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    await page.waitForLoadState('load');
+    assert.match(new URL(page.url()).pathname, /\/compila\/relazione$/);
+    await a11y(page, 'bozza: relazione tecnica');
+
+    // Structured technical report: every field the causale asks for (R-APP-1).
+    for (const name of await page.$$eval('textarea[name^="rt_"]', (els) => els.map((e) => e.name))) {
+      await page.fill(`textarea[name="${name}"]`, 'Calo degli ordini del 30 % nel semestre.');
+    }
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    await page.waitForLoadState('load');
+    assert.match(new URL(page.url()).pathname, /\/compila\/indicatori$/);
+    await a11y(page, 'bozza: indicatori');
+
+    // Indicators per year (R-APP-2).
+    for (const name of await page.$$eval('input[name^="a_"]', (els) => els.map((e) => e.name))) {
+      await page.fill(`input[name="${name}"]`, '1.250.000,00');
+    }
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    await page.waitForLoadState('load');
+    assert.match(new URL(page.url()).pathname, /\/compila\/dichiarazioni$/);
+    await a11y(page, 'bozza: dichiarazioni');
+    // Bootstrap Italia draws the checkbox on its label: a person clicks the label.
+    await page.locator('label[for="sindacale"]').click();
+    assert.ok(await page.locator('#sindacale').isChecked());
+    await page.fill('input[name="data_sindacale"]', isoDate(-3));
+    await page.fill('input[name="sindacati"]', 'FIOM, FIM, UILM');
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    await page.waitForLoadState('load');
+    assert.match(new URL(page.url()).pathname, /\/compila\/riepilogo$/);
+
+    // The review shows the blocking error (end before start), with a link to correct it.
+    assert.ok((await page.locator('#bloccanti').count()) > 0, 'the wrong period must be a blocking error');
+    await a11y(page, 'bozza: riepilogo con errori');
+    await page.goto(`${server.baseUrl}/domande/${id}/compila/richiesta`);
+    // What the user typed was kept.
     assert.equal(await page.inputValue('input[name="data_inizio"]'), start);
-    assert.equal(await page.inputValue(`input[name="${attempts[0][1][0]}"]`), '16');
-    await a11y(page, 'nuova domanda: errore');
-
-    // Fix the end date and save.
-    let match = null;
-    for (const [unit, chosen] of attempts) {
-      await fillForm(unit, chosen, end);
-      match = new URL(page.url()).pathname.match(/^\/domande\/([0-9a-f-]{36})$/);
-      if (match) break;
+    await fillRequest(end);
+    await page.goto(`${server.baseUrl}/domande/${id}/compila/riepilogo`);
+    await page.waitForLoadState('load');
+    assert.equal(await page.locator('#bloccanti').count(), 0, `no blocking error left: ${(await mainText(page)).slice(0, 600)}`);
+    // Forceable warnings are confirmed with a note.
+    for (const name of await page.$$eval('textarea[name^="nota_"]', (els) => els.map((e) => e.name))) {
+      await page.fill(`textarea[name="${name}"]`, 'Situazione verificata con il consulente.');
     }
-    assert.ok(
-      match,
-      `after saving we expect /domande/<uuid>, got ${page.url()}: ${(await mainText(page)).slice(0, 800)}`,
-    );
-    const id = match[1];
-    await expectState(page, 'Bozza');
-    await a11y(page, 'domanda in bozza');
-
+    await a11y(page, 'bozza: riepilogo');
     await page.getByRole('button', { name: 'Invia domanda' }).click();
     await page.waitForLoadState('load');
     // The contract says "Inviata"; the domain's name of the state once protocolled is "Protocollata".
