@@ -317,6 +317,17 @@ impl<'a> Checker<'a> {
     }
 
     fn find(&mut self, code: Code, loc: Location, element: &str, message: String) {
+        self.find_with(code, loc, element, || message);
+    }
+
+    /// Counts a finding; builds its message only if it is kept in full.
+    fn find_with(
+        &mut self,
+        code: Code,
+        loc: Location,
+        element: &str,
+        message: impl FnOnce() -> String,
+    ) {
         *self.counts.entry(code).or_insert(0) += 1;
         if code.severity() == Severity::Blocking
             && matches!(code.level(), Level::Record | Level::Day)
@@ -332,7 +343,7 @@ impl<'a> Checker<'a> {
             class: code.class(),
             severity: code.severity(),
             level: code.level(),
-            message,
+            message: message(),
             line: loc.line,
             column: loc.column,
             element: element.to_owned(),
@@ -1146,15 +1157,11 @@ impl<'a> Checker<'a> {
         by_year.insert(year, centi_decimal(by_year_hours));
         let amount = worker_amount(cf, &by_year, w, h, &self.massimali, params);
         if amount.capped {
-            self.find(
-                Code::CA03,
-                r.loc,
-                "DenunciaIndividuale",
-                format!(
-                    "importo limitato dal massimale: lordo {} € invece di {} €",
-                    amount.gross, amount.uncapped_gross
-                ),
-            );
+            // Frequent (most full-time wages exceed the cap): format only if kept.
+            let (g, u) = (amount.gross, amount.uncapped_gross);
+            self.find_with(Code::CA03, r.loc, "DenunciaIndividuale", || {
+                format!("importo limitato dal massimale: lordo {g} € invece di {u} €")
+            });
         }
         self.summary.records_computed += 1;
         self.summary.total_gross += amount.gross;
