@@ -176,6 +176,12 @@ async function walk({ javaScriptEnabled, weekOffset }) {
     await page.fill(`input[name="${workers[1]}"]`, '16');
     await page.getByRole('button', { name: 'Salva e continua' }).click();
     await page.waitForLoadState('load');
+    // The workforce of the previous semester, pre-filled from the registry (R-LIM-5).
+    assert.match(new URL(page.url()).pathname, /\/compila\/forza$/);
+    assert.notEqual(await page.inputValue('input[name="orario_0"]'), '', 'pre-filled from the registry');
+    await a11y(page, 'bozza: forza aziendale');
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    await page.waitForLoadState('load');
     assert.match(new URL(page.url()).pathname, /\/compila\/relazione$/);
     await a11y(page, 'bozza: relazione tecnica');
 

@@ -307,6 +307,45 @@ async fn the_walking_skeleton_through_the_guided_pages() {
         .await;
     assert_eq!(status, 303);
 
+    // Headcount of the previous semester: pre-filled from the registry, editable (R-LIM-5);
+    // a value that is not a number is shown back with the row marked, nothing saved.
+    let (_, html) = v.get(&format!("{base}/compila/forza")).await;
+    assert!(
+        !hidden_value(&html, "orario_0").is_empty(),
+        "pre-filled: {html}"
+    );
+    let version = hidden(&html, "versione");
+    let (status, _, html) = v
+        .post(
+            &format!("{base}/compila/forza"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("versione", version.as_str()),
+                ("orario_0", "40"),
+                ("addetti_0", "dodici"),
+                ("orario_1", ""),
+                ("addetti_1", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"dodici\""), "what was typed is kept");
+    let (status, location, _) = v
+        .post(
+            &format!("{base}/compila/forza"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("versione", version.as_str()),
+                ("orario_0", "40"),
+                ("addetti_0", "12,50"),
+                ("orario_1", "20"),
+                ("addetti_1", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().ends_with("/compila/relazione"));
+
     // Technical report, structured: every field the causale requires (R-APP-1).
     let (_, html) = v.get(&format!("{base}/compila/relazione")).await;
     let version = hidden(&html, "versione");
@@ -453,6 +492,17 @@ async fn the_walking_skeleton_through_the_guided_pages() {
     let (_, html) = v.get(&detail).await;
     assert!(html.contains("Autorizzata"), "{html}");
     assert!(html.contains("id=\"autorizzazione\""));
+}
+
+/// The value of an input, whatever its type.
+fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.find(&marker)
+        .map(|i| {
+            let start = i + marker.len();
+            html[start..start + html[start..].find('"').unwrap()].to_owned()
+        })
+        .unwrap_or_default()
 }
 
 fn first_option_value(html: &str, select: &str) -> String {

@@ -471,6 +471,21 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "Scegliere prima la causale nel passo Richiesta: i campi della relazione dipendono dalla causale.",
         "Choose the reason in the Request step first: the report fields depend on it.",
     ),
+    ("Forza aziendale", "Workforce"),
+    (
+        "Numero medio di lavoratori dell'unità produttiva nel semestre precedente, per orario contrattuale settimanale (base del limite di un terzo delle ore lavorabili). Precompilato dall'anagrafica; modificabile.",
+        "Average number of workers of the productive unit in the previous semester, by contractual weekly hours (the basis of the one-third limit). Pre-filled from the registry; editable.",
+    ),
+    (
+        "Forza aziendale media del semestre precedente",
+        "Average workforce of the previous semester",
+    ),
+    ("Orario settimanale (ore)", "Weekly hours"),
+    ("Numero medio di lavoratori", "Average number of workers"),
+    (
+        "Controllare le righe segnalate: orario settimanale da 1 a 48 ore, numero medio di lavoratori con al massimo due decimali.",
+        "Check the rows marked: weekly hours from 1 to 48, average number of workers with at most two decimals.",
+    ),
     // labels that come from the services
     ("Protocollata", "Submitted"),
     ("Autorizzata parzialmente", "Partially authorised"),

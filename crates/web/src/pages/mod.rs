@@ -47,6 +47,10 @@ pub fn router() -> Router<AppState> {
             get(wizard::declarations_form).post(wizard::declarations_save),
         )
         .route(
+            "/domande/{id}/compila/forza",
+            get(wizard::headcount_form).post(wizard::headcount_save),
+        )
+        .route(
             "/domande/{id}/compila/relazione",
             get(wizard::report_form).post(wizard::report_save),
         )

@@ -2,10 +2,9 @@
 //! chosen, then filled section by section — every save keeps what the user typed — and
 //! submitted from the review, where forceable warnings are confirmed with a note.
 //!
-//! Sections with pages: request, workers (with the CSV upload), technical report
+//! Sections: request, workers (with the CSV upload), technical report
 //! (structured fields or PDF), indicators (per year or per quarter), declarations and the
-//! review. The headcount is pre-filled from the registry; it is edited through the API
-//! (`PUT /api/v1/applications/{id}/headcount`) until its page lands.
+//! review, and the headcount of the previous semester (pre-filled from the registry).
 
 // The error side of these helpers is the page to show instead: a Response, returned at
 // once by the handler; boxing it would only add noise.
@@ -38,9 +37,10 @@ use crate::AppState;
 use crate::auth::{PageRejection, WebUser, same_origin};
 
 /// The steps of the wizard, in order: (path segment, Italian label).
-const STEPS: [(&str, &str); 6] = [
+const STEPS: [(&str, &str); 7] = [
     ("richiesta", "Richiesta"),
     ("lavoratori", "Lavoratori"),
+    ("forza", "Forza aziendale"),
     ("relazione", "Relazione tecnica"),
     ("indicatori", "Indicatori"),
     ("dichiarazioni", "Dichiarazioni"),
@@ -637,7 +637,7 @@ pub async fn workers_save(
         .save_workers(&user.principal, view.id, version, entries)
         .await
     {
-        Ok(view) => next_step(&view, &typed, "relazione"),
+        Ok(view) => next_step(&view, &typed, "forza"),
         Err(e) => match save_problem(e, user.lang) {
             Ok(p) => workers_page(&state, &user, &view, Some(&typed), errors, None, Some(p)).await,
             Err(r) => r,
@@ -887,8 +887,7 @@ fn section_segment(section: omnia_services::checks::Section) -> &'static str {
         Section::Declarations => "dichiarazioni",
         Section::Report => "relazione",
         Section::Indicators => "indicatori",
-        // No page yet (saved through the API, pre-filled from the registry).
-        Section::Headcount => "riepilogo",
+        Section::Headcount => "forza",
     }
 }
 
@@ -1583,6 +1582,152 @@ pub async fn indicators_save(
         Ok(view) => next_step(&view, &typed, "dichiarazioni"),
         Err(e) => match save_problem(e, user.lang) {
             Ok(p) => indicators_page(&user, &view, Some(&typed), Vec::new(), Some(p)),
+            Err(r) => r,
+        },
+    }
+}
+
+// ---- headcount -----------------------------------------------------------------------
+
+struct HeadcountRow {
+    index: usize,
+    weekly_hours: String,
+    workers: String,
+    hours_invalid: bool,
+    workers_invalid: bool,
+}
+
+#[derive(Template)]
+#[template(path = "wizard/headcount.html")]
+struct HeadcountPage {
+    ctx: PageContext,
+    head: Header,
+    rows: Vec<HeadcountRow>,
+    problem: Option<String>,
+}
+
+/// Rows shown: what was saved (pre-filled from the registry) plus two empty ones.
+fn headcount_page(
+    user: &WebUser,
+    view: &ApplicationView,
+    typed: Option<&HashMap<String, String>>,
+    invalid: Vec<String>,
+    problem: Option<String>,
+) -> Response {
+    let saved = view
+        .content
+        .as_ref()
+        .and_then(|c| c.headcount.clone())
+        .unwrap_or_default();
+    let count = saved.len() + 2;
+    let rows = (0..count)
+        .map(|i| {
+            let (hours, workers) = saved
+                .get(i)
+                .map(|e| {
+                    (
+                        e.weekly_hours.to_string(),
+                        format!(
+                            "{},{:02}",
+                            e.avg_workers_hundredths / 100,
+                            e.avg_workers_hundredths % 100
+                        ),
+                    )
+                })
+                .unwrap_or_default();
+            let typed_or = |field: String, saved: String| {
+                typed.and_then(|t| t.get(&field).cloned()).unwrap_or(saved)
+            };
+            HeadcountRow {
+                index: i,
+                weekly_hours: typed_or(format!("orario_{i}"), hours),
+                workers: typed_or(format!("addetti_{i}"), workers),
+                hours_invalid: invalid.contains(&format!("orario_{i}")),
+                workers_invalid: invalid.contains(&format!("addetti_{i}")),
+            }
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &HeadcountPage {
+            ctx: context(user, "domande"),
+            head: Header::new(view, "forza", user.lang),
+            rows,
+            problem,
+        },
+    )
+}
+
+pub async fn headcount_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    match editable_draft(&state, &user, &id).await {
+        Ok(view) => headcount_page(&user, &view, None, Vec::new(), None),
+        Err(r) => r,
+    }
+}
+
+pub async fn headcount_save(
+    State(state): State<AppState>,
+    user: WebUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    use omnia_services::drafts::HeadcountEntry;
+    let typed = form_map(fields);
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
+        return r;
+    }
+    let view = match editable_draft(&state, &user, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut invalid = Vec::new();
+    let mut entries = Vec::new();
+    for i in 0..64 {
+        let (hours_field, workers_field) = (format!("orario_{i}"), format!("addetti_{i}"));
+        if !typed.contains_key(&hours_field) {
+            break;
+        }
+        let (hours, workers) = (get(&hours_field), get(&workers_field));
+        if hours.is_empty() && workers.is_empty() {
+            continue;
+        }
+        let parsed_hours = hours.parse::<i32>().ok().filter(|h| (1..=48).contains(h));
+        // The average is a number of workers with up to two decimals (cents of a worker).
+        let parsed_workers = cents(&workers).ok().flatten().filter(|w| *w >= 0);
+        match (parsed_hours, parsed_workers) {
+            (Some(weekly_hours), Some(avg_workers_hundredths)) => entries.push(HeadcountEntry {
+                weekly_hours,
+                avg_workers_hundredths,
+            }),
+            (h, w) => {
+                if h.is_none() {
+                    invalid.push(hours_field);
+                }
+                if w.is_none() {
+                    invalid.push(workers_field);
+                }
+            }
+        }
+    }
+    if !invalid.is_empty() {
+        let message = "Controllare le righe segnalate: orario settimanale da 1 a 48 ore, numero medio di lavoratori con al massimo due decimali.";
+        return headcount_page(&user, &view, Some(&typed), invalid, Some(message.into()));
+    }
+    let version = get("versione").parse().unwrap_or(view.version);
+    match state
+        .services
+        .save_headcount(&user.principal, view.id, version, entries)
+        .await
+    {
+        Ok(view) => next_step(&view, &typed, "relazione"),
+        Err(e) => match save_problem(e, user.lang) {
+            Ok(p) => headcount_page(&user, &view, Some(&typed), Vec::new(), Some(p)),
             Err(r) => r,
         },
     }
