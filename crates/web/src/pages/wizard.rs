@@ -853,7 +853,6 @@ struct FindingGroup {
     title: &'static str,
     id: &'static str,
     badge: &'static str,
-    needs_note: bool,
     rows: Vec<FindingRow>,
 }
 
@@ -866,6 +865,8 @@ struct FindingRow {
     note_field: String,
     note: String,
     note_error: Option<String>,
+    /// The note is asked once per code (a code may be found for several workers).
+    asks_note: bool,
 }
 
 #[derive(Template)]
@@ -906,7 +907,10 @@ async fn review_page(
     };
     let lang = user.lang;
     let (mut blocking, mut forceable, mut info) = (Vec::new(), Vec::new(), Vec::new());
+    let mut asked = std::collections::HashSet::new();
     for f in &review.findings {
+        let asks_note =
+            f.severity == omnia_services::checks::CheckSeverity::Forceable && asked.insert(f.code);
         let row = FindingRow {
             code: f.code.to_owned(),
             rule: f.rule.clone(),
@@ -924,6 +928,7 @@ async fn review_page(
             note_field: format!("nota_{}", f.code),
             note: notes.get(f.code).cloned().unwrap_or_default(),
             note_error: note_errors.get(f.code).cloned(),
+            asks_note,
         };
         match f.severity {
             omnia_services::checks::CheckSeverity::Blocking => blocking.push(row),
@@ -942,29 +947,21 @@ async fn review_page(
         .as_ref()
         .and_then(|d| date(&d["covered"]["start"]));
     let groups = [
-        (
-            "Errori bloccanti",
-            "bloccanti",
-            "bg-danger",
-            false,
-            blocking,
-        ),
+        ("Errori bloccanti", "bloccanti", "bg-danger", blocking),
         (
             "Avvisi forzabili (servono una nota)",
             "forzabili",
             "bg-warning text-dark",
-            true,
             forceable,
         ),
-        ("Informazioni", "informazioni", "bg-secondary", false, info),
+        ("Informazioni", "informazioni", "bg-secondary", info),
     ]
     .into_iter()
-    .filter(|g| !g.4.is_empty())
-    .map(|(title, id, badge, needs_note, rows)| FindingGroup {
+    .filter(|g| !g.3.is_empty())
+    .map(|(title, id, badge, rows)| FindingGroup {
         title,
         id,
         badge,
-        needs_note,
         rows,
     })
     .collect();

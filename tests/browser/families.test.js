@@ -1,0 +1,145 @@
+// Acceptance of the guided intake (issue 4) for every benefit family, in headless Chromium with
+// axe-core on every wizard page: AIS of the FIS, AIS of a solidarity fund and CISOA (the CIGO
+// path, with a blocking error corrected, is walked by skeleton.test.js). Each walk confirms the
+// forceable warnings it meets with a note, submits, and checks the protocol and the receipt.
+'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startServer, launchBrowser, checkA11y } = require('./harness');
+
+const PASSWORD = 'Omnia2026!';
+let server;
+
+before(async () => {
+  server = await startServer();
+});
+
+after(async () => {
+  if (server) await server.stop();
+});
+
+function isoDate(days) {
+  const now = new Date();
+  const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() + days);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** Monday of the week after next: an on-time, not too early period. */
+function mondayOffset() {
+  const today = new Date().getDay();
+  return ((8 - today) % 7 || 7) + 7;
+}
+
+async function mainText(page) {
+  return (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+}
+
+async function saveAndContinue(page, next) {
+  await page.getByRole('button', { name: 'Salva e continua' }).click();
+  await page.waitForLoadState('load');
+  assert.match(new URL(page.url()).pathname, new RegExp(`/compila/${next}$`), `expected ${next}: ${(await mainText(page)).slice(0, 400)}`);
+}
+
+async function fileApplication({ username, benefit, days }) {
+  const browser = await launchBrowser({ javaScriptEnabled: true });
+  const page = await browser.context.newPage();
+  const a11y = (label) => checkA11y(page, `${benefit}: ${label}`);
+  try {
+    await page.goto(`${server.baseUrl}/login`);
+    await page.fill('#username', username);
+    await page.fill('#password', PASSWORD);
+    await page.getByRole('button', { name: 'Accedi' }).click();
+    await page.waitForLoadState('load');
+
+    // The benefit suggested by the classification is preselected (R-SEL-1).
+    await page.goto(`${server.baseUrl}/domande/nuova`);
+    await a11y('prestazione');
+    assert.ok(await page.locator(`#prestazione-${benefit}`).isChecked(), `${benefit} must be the suggested benefit`);
+    await page.getByRole('button', { name: 'Continua' }).click();
+    await page.waitForLoadState('load');
+    const draft = new URL(page.url()).pathname.match(/^\/domande\/([0-9a-f-]{36})\/compila\/richiesta$/);
+    assert.ok(draft, `a draft must start: ${page.url()}`);
+    const id = draft[1];
+
+    // Request: the first unit and the first causale offered for this benefit.
+    await a11y('richiesta');
+    const first = async (select) =>
+      page.$$eval(`select[name="${select}"] option`, (opts) => (opts.find((o) => o.value !== '') || {}).value);
+    await page.selectOption('select[name="unita"]', await first('unita'));
+    await page.selectOption('select[name="causale"]', await first('causale'));
+    await page.selectOption('select[name="tipo"]', 'sospensione');
+    const monday = mondayOffset();
+    await page.fill('input[name="data_inizio"]', isoDate(monday));
+    await page.fill('input[name="data_fine"]', isoDate(monday + 4));
+    await saveAndContinue(page, 'lavoratori');
+
+    // Workers: the first two, in hours (or whole days' worth of hours for CISOA).
+    await a11y('lavoratori');
+    const workers = await page.$$eval('input[name^="ore_"]', (els) => els.map((e) => e.name));
+    assert.ok(workers.length >= 2, 'the unit lists its workers');
+    for (const w of workers.slice(0, 2)) await page.fill(`input[name="${w}"]`, String(days));
+    await saveAndContinue(page, 'forza');
+    await a11y('forza aziendale');
+    await saveAndContinue(page, 'relazione');
+
+    await a11y('relazione tecnica');
+    for (const name of await page.$$eval('textarea[name^="rt_"]', (els) => els.map((e) => e.name))) {
+      await page.fill(`textarea[name="${name}"]`, 'Sospensione dovuta a un evento temporaneo; ripresa prevista.');
+    }
+    await saveAndContinue(page, 'indicatori');
+    await a11y('indicatori');
+    for (const name of await page.$$eval('input[name^="a_"]', (els) => els.map((e) => e.name))) {
+      await page.fill(`input[name="${name}"]`, '850.000,00');
+    }
+    await saveAndContinue(page, 'dichiarazioni');
+
+    await a11y('dichiarazioni');
+    if ((await page.locator('#sindacale').count()) > 0) {
+      await page.locator('label[for="sindacale"]').click();
+      await page.fill('input[name="data_sindacale"]', isoDate(-2));
+      await page.fill('input[name="sindacati"]', 'Organizzazioni territoriali di categoria');
+    }
+    await saveAndContinue(page, 'riepilogo');
+
+    // Review: no blocking error; forceable warnings confirmed with a note.
+    await a11y('riepilogo');
+    assert.equal(await page.locator('#bloccanti').count(), 0, `blocking errors: ${(await mainText(page)).slice(0, 1500)}`);
+    const notes = await page.$$eval('textarea[name^="nota_"]', (els) => els.map((e) => e.name));
+    for (const name of notes) await page.fill(`textarea[name="${name}"]`, 'Verificato con il consulente del lavoro.');
+    await page.getByRole('button', { name: 'Invia domanda' }).click();
+    await page.waitForLoadState('load');
+    assert.match(new URL(page.url()).pathname, new RegExp(`^/domande/${id}$`), `submitted: ${(await mainText(page)).slice(0, 1500)}`);
+    const protocol = (await page.locator('#protocollo').innerText()).trim();
+    assert.match(protocol, /^INPS\./);
+    await a11y('domanda inviata');
+
+    // The receipt is a PDF.
+    const receipt = await page.request.get(`${server.baseUrl}/domande/${id}/ricevuta.pdf`);
+    assert.equal(receipt.status(), 200);
+    assert.equal(receipt.headers()['content-type'], 'application/pdf');
+    assert.equal((await receipt.body()).subarray(0, 5).toString(), '%PDF-');
+
+    assert.deepEqual(browser.problems, [], 'CSP violations, script errors or missing assets');
+    return { protocol, notes };
+  } catch (err) {
+    err.message += `\n(page: ${page.url()})\nserver log (tail):\n${server.log().slice(-3000)}`;
+    throw err;
+  } finally {
+    await browser.close();
+  }
+}
+
+test('AIS of the FIS: commerce employer with more than 5 employees', async () => {
+  await fileApplication({ username: 'datore.commercio', benefit: 'ais_fis', days: 16 });
+});
+
+test('AIS of a solidarity fund: professional studio', async () => {
+  await fileApplication({ username: 'studio.associato', benefit: 'ais_fondo', days: 16 });
+});
+
+test('CISOA: farm, whole days, no union procedure, 181 days confirmed with a note', async () => {
+  const { notes } = await fileApplication({ username: 'azienda.agricola', benefit: 'cisoa', days: 13 });
+  assert.ok(notes.length > 0, 'CISOA without day counts asks to confirm the 181 days (R-ELIG-3)');
+});
