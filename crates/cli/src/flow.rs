@@ -218,9 +218,16 @@ fn check(a: CheckArgs) -> i32 {
             );
         }
     };
+    let want_amounts = a.amounts_out.is_some();
     let hooks = Hooks {
         progress: Some(&mut progress),
-        amount: Some(&mut amount),
+        // Amounts are always computed (totals in the summary); each record is
+        // handed out only when they are written.
+        amount: if want_amounts {
+            Some(&mut amount)
+        } else {
+            None
+        },
     };
     // The reader parses on its own thread while the checker works.
     let report = match format_of(&a.file, a.format) {
