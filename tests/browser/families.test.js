@@ -114,6 +114,9 @@ async function fileApplication({ username, benefit, days }) {
     const protocol = (await page.locator('#protocollo').innerText()).trim();
     assert.match(protocol, /^INPS\./);
     await a11y('domanda inviata');
+    await page.goto(`${server.baseUrl}/domande/${id}/anteprima`);
+    assert.ok((await mainText(page)).includes(protocol), 'the print preview shows the protocol');
+    await a11y('anteprima di stampa');
 
     // The receipt is a PDF.
     const receipt = await page.request.get(`${server.baseUrl}/domande/${id}/ricevuta.pdf`);

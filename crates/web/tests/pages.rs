@@ -460,6 +460,16 @@ async fn the_walking_skeleton_through_the_guided_pages() {
     let (_, html) = v.get(&detail).await;
     assert!(html.contains("id=\"protocollo\""));
     assert!(html.contains("id=\"ricevuta\""), "the receipt is offered");
+    let (status, html) = v.get(&format!("{detail}/anteprima")).await;
+    assert_eq!(status, 200);
+    for section in [
+        "Relazione tecnica",
+        "Indicatori",
+        "Dichiarazioni",
+        "FIOM, FIM, UILM",
+    ] {
+        assert!(html.contains(section), "the print preview shows {section}");
+    }
     let r = app
         .client
         .get(app.url(&format!("{detail}/ricevuta.pdf")))

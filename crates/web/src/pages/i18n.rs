@@ -486,6 +486,16 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "Controllare le righe segnalate: orario settimanale da 1 a 48 ore, numero medio di lavoratori con al massimo due decimali.",
         "Check the rows marked: weekly hours from 1 to 48, average number of workers with at most two decimals.",
     ),
+    ("Anteprima di stampa", "Print preview"),
+    ("Torna alla domanda", "Back to the application"),
+    (
+        "Per stampare usare il comando di stampa del browser.",
+        "To print, use the browser's print command.",
+    ),
+    (
+        "Note agli avvisi forzati",
+        "Notes on the confirmed warnings",
+    ),
     // labels that come from the services
     ("Protocollata", "Submitted"),
     ("Autorizzata parzialmente", "Partially authorised"),

@@ -69,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/domande/{id}/compila/riepilogo", get(wizard::review))
         .route("/domande/{id}/lavoratori-csv", post(wizard::workers_csv))
         .route("/domande/{id}/ricevuta.pdf", get(wizard::receipt))
+        .route("/domande/{id}/anteprima", get(wizard::preview))
         .route("/domande/{id}/duplica", post(wizard::duplicate))
         .route("/domande/{id}/ritiro", post(applications::withdraw))
         .route("/domande/{id}/decisione", post(applications::decide))

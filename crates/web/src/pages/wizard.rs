@@ -1729,3 +1729,183 @@ pub async fn headcount_save(
         },
     }
 }
+
+// ---- print preview -------------------------------------------------------------------
+
+struct Line {
+    label: &'static str,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "wizard/preview.html")]
+struct PreviewPage {
+    ctx: PageContext,
+    id: String,
+    title: String,
+    state: String,
+    general: Vec<Line>,
+    workers: Vec<(String, String, String)>,
+    headcount: Vec<(String, String)>,
+    report: Vec<(String, String)>,
+    report_pdf: Option<String>,
+    indicators: Vec<(String, Vec<String>)>,
+    declarations: Vec<Line>,
+    notes: Vec<(String, String)>,
+}
+
+/// `GET /domande/{id}/anteprima`: everything the application says, on one printable page
+/// (the layout's print stylesheet drops the navigation).
+pub async fn preview(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return fail(ServiceError::NotFound);
+    };
+    let view = match state.services.application(&user.principal, id).await {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    let lang = user.lang;
+    let c = view.content.clone().unwrap_or_default();
+    let names: HashMap<WorkerId, (String, String)> = view
+        .workers
+        .iter()
+        .map(|w| (w.worker_id, (w.cf.clone(), w.name.clone())))
+        .collect();
+    let date = |d: Option<NaiveDate>| {
+        d.map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|| "—".into())
+    };
+    let yes_no = |b: bool| if b { "sì" } else { "no" }.to_owned();
+    let general = vec![
+        Line {
+            label: "Datore di lavoro",
+            value: format!("{} (CF {})", view.employer.name, view.employer.cf),
+        },
+        Line {
+            label: "Unità produttiva",
+            value: format!("{} — {}", view.unit.name, view.unit.comune),
+        },
+        Line {
+            label: "Ticket",
+            value: view.ticket.clone().unwrap_or_else(|| "—".into()),
+        },
+        Line {
+            label: "Protocollo",
+            value: view.protocol_number.clone().unwrap_or_else(|| "—".into()),
+        },
+        Line {
+            label: "Causale",
+            value: c
+                .request
+                .causale
+                .clone()
+                .unwrap_or_else(|| view.causale.code.clone()),
+        },
+        Line {
+            label: "Tipo di richiesta",
+            value: match c.request.request_kind {
+                Some(RequestKind::Proroga) => "Proroga".into(),
+                _ => "Prima richiesta".into(),
+            },
+        },
+        Line {
+            label: "Data di inizio",
+            value: date(c.request.start.or(Some(view.start))),
+        },
+        Line {
+            label: "Data di fine",
+            value: date(c.request.end.or(Some(view.end))),
+        },
+    ];
+    let workers = if c.workers.is_empty() {
+        view.workers
+            .iter()
+            .map(|w| (w.cf.clone(), w.name.clone(), w.hours_requested.to_string()))
+            .collect()
+    } else {
+        c.workers
+            .iter()
+            .map(|w| {
+                let (cf, name) = names.get(&w.worker_id).cloned().unwrap_or_default();
+                (cf, name, w.hours.to_string())
+            })
+            .collect()
+    };
+    let indicators = view
+        .indicator_totals
+        .iter()
+        .map(|t| {
+            (
+                t.year.to_string(),
+                INDICATORS
+                    .iter()
+                    .map(|(k, _)| euro(value_of(&t.values, k)))
+                    .collect(),
+            )
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &PreviewPage {
+            ctx: context(&user, "domande"),
+            id: view.id.0.to_string(),
+            title: lang
+                .pick(view.benefit.label_it(), view.benefit.label_en())
+                .to_owned(),
+            state: view.state_label.clone(),
+            general,
+            workers,
+            headcount: c
+                .headcount
+                .unwrap_or_default()
+                .iter()
+                .map(|h| {
+                    (
+                        h.weekly_hours.to_string(),
+                        format!(
+                            "{},{:02}",
+                            h.avg_workers_hundredths / 100,
+                            h.avg_workers_hundredths % 100
+                        ),
+                    )
+                })
+                .collect(),
+            report: c
+                .report
+                .fields
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        omnia_services::checks::report_field_label(k).to_owned(),
+                        v.clone(),
+                    )
+                })
+                .collect(),
+            report_pdf: c.report_pdf.map(|p| p.filename),
+            indicators,
+            declarations: vec![
+                Line {
+                    label: "Informazione e consultazione sindacale",
+                    value: format!(
+                        "{} — {} — {}",
+                        yes_no(c.declarations.union_done.unwrap_or(false)),
+                        date(c.declarations.union_date),
+                        c.declarations.union_with.clone().unwrap_or_default()
+                    ),
+                },
+                Line {
+                    label: "Modalità di pagamento",
+                    value: match c.declarations.payment_mode {
+                        Some(PaymentMode::PagamentoDiretto) => "Pagamento diretto".into(),
+                        _ => "Conguaglio".into(),
+                    },
+                },
+            ],
+            notes: c.notes.into_iter().collect(),
+        },
+    )
+}
