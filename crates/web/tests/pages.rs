@@ -283,6 +283,13 @@ async fn the_walking_skeleton_through_the_guided_pages() {
         .await;
     assert_eq!(status, 303);
     assert!(location.unwrap().ends_with("/compila/lavoratori"));
+    // Back on the step, the rule's finding stands next to the field it concerns.
+    let (_, html) = v.get(&request).await;
+    assert!(html.contains("id=\"data_fine-errore\""), "{html}");
+    assert!(
+        html.contains("value=\"2026-12-01\""),
+        "what was typed is kept"
+    );
 
     // Workers of the chosen UP only.
     let (_, html) = v.get(&format!("{base}/compila/lavoratori")).await;
@@ -441,6 +448,9 @@ async fn the_walking_skeleton_through_the_guided_pages() {
     .await;
     let (_, html) = v.get(&format!("{base}/compila/riepilogo")).await;
     assert!(!html.contains("id=\"bloccanti\""), "{html}");
+    // The deadline and the UP's counters, from the rules engine (R-APP-3, R-LIM-10).
+    assert!(html.contains("id=\"termine\""), "{html}");
+    assert!(html.contains("id=\"contatori\""), "{html}");
     let notes: Vec<(String, String)> = html
         .split("name=\"nota_")
         .skip(1)

@@ -496,6 +496,24 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
         "Note agli avvisi forzati",
         "Notes on the confirmed warnings",
     ),
+    (
+        "Termini e contatori dell'unità produttiva",
+        "Deadlines and counters of the productive unit",
+    ),
+    (
+        "Il termine e i contatori compaiono quando causale e periodo sono salvati.",
+        "The deadline and the counters appear once the reason and the period are saved.",
+    ),
+    (
+        "Quanto si può ancora chiedere: limite, già usato, richiesto ora e residuo dopo questa domanda",
+        "How much can still be requested: limit, already used, requested now and left after this application",
+    ),
+    ("Regola", "Rule"),
+    ("Limite", "Limit"),
+    ("Usato", "Used"),
+    ("Richiesto", "Requested"),
+    ("Residuo dopo la domanda", "Left after the application"),
+    ("superato", "exceeded"),
     // labels that come from the services
     ("Protocollata", "Submitted"),
     ("Autorizzata parzialmente", "Partially authorised"),

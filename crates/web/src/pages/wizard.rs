@@ -140,6 +140,87 @@ fn check_form(user: &WebUser, headers: &HeaderMap, token: &str) -> Result<(), Re
     Ok(())
 }
 
+/// One counter of R-LIM for this UP, as the rules engine computed it.
+struct CounterRow {
+    rule: String,
+    label: String,
+    limit: String,
+    used: String,
+    requested: String,
+    residual_after: String,
+    exceeded: bool,
+}
+
+/// What the rules engine says about the draft as saved: the deadline, the covered start,
+/// the counters of the UP, and the findings of one section keyed by page field.
+struct Evaluation {
+    deadline: Option<String>,
+    covered_from: Option<String>,
+    counters: Vec<CounterRow>,
+    by_field: HashMap<String, String>,
+}
+
+async fn evaluate(
+    state: &AppState,
+    user: &WebUser,
+    view: &ApplicationView,
+    section: omnia_services::checks::Section,
+) -> Evaluation {
+    let Ok(review) = state.services.review(&user.principal, view.id).await else {
+        return Evaluation {
+            deadline: None,
+            covered_from: None,
+            counters: Vec::new(),
+            by_field: HashMap::new(),
+        };
+    };
+    let date = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .map(|d| d.format("%d/%m/%Y").to_string())
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let counters = review
+        .limits
+        .as_object()
+        .map(|m| {
+            m.values()
+                .map(|l| CounterRow {
+                    rule: text(&l["rule"]),
+                    label: text(&l["label"]),
+                    limit: format!("{} {}", text(&l["limit"]), text(&l["unit"])),
+                    used: text(&l["used"]),
+                    requested: text(&l["requested"]),
+                    residual_after: text(&l["residual_after"]),
+                    exceeded: l["exceeded"].as_bool().unwrap_or(false),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut by_field = HashMap::new();
+    for f in review.findings.iter().filter(|f| {
+        f.section == section && f.severity != omnia_services::checks::CheckSeverity::Info
+    }) {
+        let field = f.field.replacen("lavoratore_", "ore_", 1);
+        by_field
+            .entry(field)
+            .or_insert_with(|| user.lang.pick(&f.message_it, &f.message_en).to_owned());
+    }
+    Evaluation {
+        deadline: review.deadline.as_ref().and_then(|d| date(&d["last_day"])),
+        covered_from: review
+            .deadline
+            .as_ref()
+            .and_then(|d| date(&d["covered"]["start"])),
+        counters,
+        by_field,
+    }
+}
+
 // ---- start ---------------------------------------------------------------------------
 
 #[derive(Deserialize)]
@@ -212,6 +293,15 @@ struct RequestPage {
     extendable: Vec<Choice>,
     dates: Vec<DateField>,
     problem: Option<String>,
+    eval: Evaluation,
+    /// Rule findings of this section, next to their fields (after what cannot be parsed).
+    rule_errors: HashMap<String, String>,
+}
+
+impl RequestPage {
+    fn rule_error(&self, field: &str) -> Option<&str> {
+        self.rule_errors.get(field).map(String::as_str)
+    }
 }
 
 struct DateField {
@@ -286,6 +376,20 @@ async fn request_page(
         .applications_for(&user.principal)
         .await
         .unwrap_or_default();
+    let eval = evaluate(state, user, view, omnia_services::checks::Section::Request).await;
+    let rule_errors = if typed.is_some() {
+        HashMap::new()
+    } else {
+        eval.by_field.clone()
+    };
+    let mut errors = errors;
+    for (field, message) in &rule_errors {
+        if field.starts_with("data_") {
+            errors
+                .entry(field.clone())
+                .or_insert_with(|| message.clone());
+        }
+    }
     render(
         StatusCode::OK,
         &RequestPage {
@@ -363,6 +467,8 @@ async fn request_page(
                 },
             ],
             problem,
+            eval,
+            rule_errors,
         },
     )
 }
@@ -875,8 +981,7 @@ struct ReviewPage {
     ctx: PageContext,
     head: Header,
     groups: Vec<FindingGroup>,
-    deadline: Option<String>,
-    covered_from: Option<String>,
+    eval: Evaluation,
     problem: Option<String>,
 }
 
@@ -936,16 +1041,6 @@ async fn review_page(
             omnia_services::checks::CheckSeverity::Info => info.push(row),
         }
     }
-    let date = |v: &serde_json::Value| {
-        v.as_str()
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-            .map(|d| d.format("%d/%m/%Y").to_string())
-    };
-    let deadline = review.deadline.as_ref().and_then(|d| date(&d["last_day"]));
-    let covered_from = review
-        .deadline
-        .as_ref()
-        .and_then(|d| date(&d["covered"]["start"]));
     let groups = [
         ("Errori bloccanti", "bloccanti", "bg-danger", blocking),
         (
@@ -965,14 +1060,14 @@ async fn review_page(
         rows,
     })
     .collect();
+    let eval = evaluate(state, user, view, omnia_services::checks::Section::Request).await;
     render(
         status,
         &ReviewPage {
             ctx: context(user, "domande"),
             head: Header::new(view, "riepilogo", lang),
             groups,
-            deadline,
-            covered_from,
+            eval,
             problem,
         },
     )
