@@ -514,6 +514,10 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("Richiesto", "Requested"),
     ("Residuo dopo la domanda", "Left after the application"),
     ("superato", "exceeded"),
+    (
+        "Andamento: variazione dal primo al secondo anno",
+        "Trend: change from the first to the second year",
+    ),
     // labels that come from the services
     ("Protocollata", "Submitted"),
     ("Autorizzata parzialmente", "Partially authorised"),

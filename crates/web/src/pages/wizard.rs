@@ -1437,6 +1437,8 @@ struct IndicatorsPage {
     quarterly: bool,
     tables: Vec<IndicatorTable>,
     totals: Vec<IndicatorRow>,
+    /// Change from the first to the second year, per indicator ("+12,5 %"), R-APP-2.
+    trend: Vec<String>,
     errors: Vec<String>,
     problem: Option<String>,
 }
@@ -1568,6 +1570,25 @@ fn indicators_page(
         Some(t) => t.get("granularita").map(String::as_str) == Some("trimestrale"),
         None => saved.granularity == IndicatorsGranularity::Quarterly,
     };
+    // The trend compares the two years: the computed totals when given by quarter.
+    let yearly: Vec<_> = if saved.granularity == IndicatorsGranularity::Quarterly {
+        view.indicator_totals.iter().map(|t| t.values).collect()
+    } else {
+        saved.years.iter().map(|y| y.values).collect()
+    };
+    let trend = INDICATORS
+        .iter()
+        .map(|(k, _)| match yearly.as_slice() {
+            [a, b] => match (value_of(a, k), value_of(b, k)) {
+                (Some(a), Some(b)) if a != 0 => {
+                    let pct = (b - a) as f64 * 100.0 / (a as f64).abs();
+                    format!("{pct:+.1} %").replace('.', ",")
+                }
+                _ => "—".to_owned(),
+            },
+            _ => "—".to_owned(),
+        })
+        .collect();
     render(
         StatusCode::OK,
         &IndicatorsPage {
@@ -1585,6 +1606,7 @@ fn indicators_page(
                 },
             ],
             totals,
+            trend,
             errors,
             problem,
         },
