@@ -16,10 +16,11 @@ use omnia_services::{
     Outcome, Role, ServiceError,
 };
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::layout::Lang;
-use super::{PageContext, context, error_page, not_found, render};
+use super::{
+    PageContext, application_id, context, not_found, not_found_page, render, service_error_page,
+};
 use crate::AppState;
 use crate::auth::{PageRejection, WebUser, same_origin};
 
@@ -58,24 +59,6 @@ fn it_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
-fn internal(e: ServiceError) -> Response {
-    match e {
-        ServiceError::NotFound | ServiceError::Forbidden => not_found_response(),
-        other => {
-            tracing::error!(error = ?other, "page failed");
-            PageRejection::Internal.into_response()
-        }
-    }
-}
-
-fn not_found_response() -> Response {
-    error_page(
-        StatusCode::NOT_FOUND,
-        "Pagina non trovata",
-        "La pagina richiesta non esiste o non è accessibile con l'utenza in uso.",
-    )
-}
-
 #[derive(Template)]
 #[template(path = "applications/list.html")]
 struct ListPage {
@@ -97,7 +80,7 @@ pub async fn list(State(state): State<AppState>, user: WebUser) -> Response {
                 can_create: true,
             },
         ),
-        Err(e) => internal(e),
+        Err(e) => service_error_page(e),
     }
 }
 
@@ -120,7 +103,7 @@ pub async fn queue(State(state): State<AppState>, user: WebUser) -> Response {
                 rows: items.iter().map(|a| Row::new(a, user.lang)).collect(),
             },
         ),
-        Err(e) => internal(e),
+        Err(e) => service_error_page(e),
     }
 }
 
@@ -174,7 +157,7 @@ pub async fn new_form(
         None => {
             let employers = match state.services.employers_for(&user.principal).await {
                 Ok(e) => e,
-                Err(e) => return internal(e),
+                Err(e) => return service_error_page(e),
             };
             match employers.as_slice() {
                 [] => return not_found().await,
@@ -206,11 +189,11 @@ pub async fn new_form(
         .await
     {
         Ok(s) => s,
-        Err(e) => return internal(e),
+        Err(e) => return service_error_page(e),
     };
     let detail = match state.services.employer_detail(&scope).await {
         Ok(d) => d,
-        Err(e) => return internal(e),
+        Err(e) => return service_error_page(e),
     };
     let preselected = chosen.or_else(|| {
         detail
@@ -369,25 +352,21 @@ fn detail_page(
     }
 }
 
-fn parse_id(id: &str) -> Option<ApplicationId> {
-    Uuid::parse_str(id).ok().map(ApplicationId)
-}
-
 pub async fn detail(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return not_found_response();
+    let Some(id) = application_id(&id) else {
+        return not_found_page();
     };
     match state.services.application(&user.principal, id).await {
         Ok(view) => render(
             StatusCode::OK,
             &detail_page(&user, &view, flash_for(q.esito.as_deref()), None),
         ),
-        Err(e) => internal(e),
+        Err(e) => service_error_page(e),
     }
 }
 
@@ -409,8 +388,8 @@ async fn transition(
     if !same_origin(headers) || user.check_csrf(csrf_token).is_err() {
         return PageRejection::Csrf.into_response();
     }
-    let Some(id) = parse_id(id) else {
-        return not_found_response();
+    let Some(id) = application_id(id) else {
+        return not_found_page();
     };
     match change(id).await {
         Ok(view) => {
@@ -423,7 +402,7 @@ async fn transition(
                     StatusCode::CONFLICT,
                     &detail_page(user, &view, Some(message_it), None),
                 ),
-                Err(e) => internal(e),
+                Err(e) => service_error_page(e),
             }
         }
         Err(ServiceError::Validation(errors)) => {
@@ -437,10 +416,10 @@ async fn transition(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &detail_page(user, &view, None, Some(message)),
                 ),
-                Err(e) => internal(e),
+                Err(e) => service_error_page(e),
             }
         }
-        Err(e) => internal(e),
+        Err(e) => service_error_page(e),
     }
 }
 
@@ -459,7 +438,7 @@ pub async fn submit(
     // A guided draft is submitted from its review, with the notes of forceable warnings.
     if same_origin(&headers)
         && user.check_csrf(&token).is_ok()
-        && let Some(app_id) = parse_id(&id)
+        && let Some(app_id) = application_id(&id)
         && let Ok(view) = state.services.application(&user.principal, app_id).await
         && view.state == ApplicationState::Draft
         && view.content.is_some()
@@ -518,7 +497,7 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Response {
     let Ok(office) = state.services.office_scope(&user.principal) else {
-        return not_found_response();
+        return not_found_page();
     };
     let outcome = match form.esito.as_str() {
         "autorizzata" => Some(Outcome::Authorised),
@@ -528,8 +507,8 @@ pub async fn decide(
     let motivation = Some(form.motivazione.trim().to_owned()).filter(|m| !m.is_empty());
     let services = state.services.clone();
     let Some(outcome) = outcome else {
-        let Some(app_id) = parse_id(&id) else {
-            return not_found_response();
+        let Some(app_id) = application_id(&id) else {
+            return not_found_page();
         };
         return match services.application(&user.principal, app_id).await {
             Ok(view) => render(
@@ -541,7 +520,7 @@ pub async fn decide(
                     Some("Scegliere l'esito della decisione.".into()),
                 ),
             ),
-            Err(e) => internal(e),
+            Err(e) => service_error_page(e),
         };
     };
     transition(

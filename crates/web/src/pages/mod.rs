@@ -127,6 +127,34 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     )
 }
 
+/// The page for a service error: another tenant's resource looks exactly like a missing
+/// one; anything unexpected is logged and shown as an internal error, without details.
+pub fn service_error_page(e: omnia_services::ServiceError) -> Response {
+    use omnia_services::ServiceError;
+    match e {
+        ServiceError::NotFound | ServiceError::Forbidden => not_found_page(),
+        other => {
+            tracing::error!(error = ?other, "page failed");
+            crate::auth::PageRejection::Internal.into_response()
+        }
+    }
+}
+
+/// An application id from a path segment (anything else is "not found").
+pub fn application_id(id: &str) -> Option<omnia_services::ApplicationId> {
+    uuid::Uuid::parse_str(id)
+        .ok()
+        .map(omnia_services::ApplicationId)
+}
+
+pub fn not_found_page() -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Pagina non trovata",
+        "La pagina richiesta non esiste o non è accessibile con l'utenza in uso.",
+    )
+}
+
 /// Unknown paths: a problem+json under `/api/`, a page elsewhere.
 pub async fn fallback(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
@@ -136,11 +164,7 @@ pub async fn fallback(uri: axum::http::Uri) -> Response {
 }
 
 pub async fn not_found() -> Response {
-    error_page(
-        StatusCode::NOT_FOUND,
-        "Pagina non trovata",
-        "La pagina richiesta non esiste o non è accessibile con l'utenza in uso.",
-    )
+    not_found_page()
 }
 
 /// Percent-encodes a value for a query string.

@@ -32,7 +32,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::layout::Lang;
-use super::{PageContext, context, error_page, render};
+use super::{PageContext, application_id, context, error_page, render, service_error_page};
 use crate::AppState;
 use crate::auth::{PageRejection, WebUser, same_origin};
 
@@ -84,36 +84,18 @@ impl Header {
     }
 }
 
-fn fail(e: ServiceError) -> Response {
-    match e {
-        ServiceError::NotFound | ServiceError::Forbidden => error_page(
-            StatusCode::NOT_FOUND,
-            "Pagina non trovata",
-            "La pagina richiesta non esiste o non è accessibile con l'utenza in uso.",
-        ),
-        other => {
-            tracing::error!(error = ?other, "wizard page failed");
-            PageRejection::Internal.into_response()
-        }
-    }
-}
-
-fn parse_id(id: &str) -> Option<ApplicationId> {
-    Uuid::parse_str(id).ok().map(ApplicationId)
-}
-
 /// The draft, or the page that explains why it cannot be edited.
 async fn editable_draft(
     state: &AppState,
     user: &WebUser,
     id: &str,
 ) -> Result<ApplicationView, Response> {
-    let id = parse_id(id).ok_or_else(|| fail(ServiceError::NotFound))?;
+    let id = application_id(id).ok_or_else(|| service_error_page(ServiceError::NotFound))?;
     let view = state
         .services
         .application(&user.principal, id)
         .await
-        .map_err(fail)?;
+        .map_err(service_error_page)?;
     if view.state != ApplicationState::Draft || view.content.is_none() {
         return Err(Redirect::to(&format!("/domande/{}", view.id.0)).into_response());
     }
@@ -129,7 +111,7 @@ fn save_problem(e: ServiceError, lang: Lang) -> Result<String, Response> {
             .map(|e| lang.pick(&e.message_it, &e.message_en).to_owned())
             .collect::<Vec<_>>()
             .join(" ")),
-        other => Err(fail(other)),
+        other => Err(service_error_page(other)),
     }
 }
 
@@ -243,7 +225,7 @@ pub async fn start(
         return r;
     }
     let Some(benefit) = Benefit::parse(&form.prestazione) else {
-        return fail(ServiceError::NotFound);
+        return service_error_page(ServiceError::NotFound);
     };
     let scope = match state
         .services
@@ -251,7 +233,7 @@ pub async fn start(
         .await
     {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return service_error_page(e),
     };
     let input = StartDraft {
         benefit,
@@ -269,7 +251,7 @@ pub async fn start(
             benefit.code()
         ))
         .into_response(),
-        Err(e) => fail(e),
+        Err(e) => service_error_page(e),
     }
 }
 
@@ -329,11 +311,11 @@ async fn request_page(
         .await
     {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return service_error_page(e),
     };
     let detail = match state.services.employer_detail(&scope).await {
         Ok(d) => d,
-        Err(e) => return fail(e),
+        Err(e) => return service_error_page(e),
     };
     let saved = view
         .content
@@ -622,11 +604,11 @@ async fn workers_page(
         .await
     {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return service_error_page(e),
     };
     let detail = match state.services.employer_detail(&scope).await {
         Ok(d) => d,
-        Err(e) => return fail(e),
+        Err(e) => return service_error_page(e),
     };
     let content = view.content.clone().unwrap_or_default();
     let unit = content.request.unit_id;
@@ -1008,7 +990,7 @@ async fn review_page(
 ) -> Response {
     let review = match state.services.review(&user.principal, view.id).await {
         Ok(r) => r,
-        Err(e) => return fail(e),
+        Err(e) => return service_error_page(e),
     };
     let lang = user.lang;
     let (mut blocking, mut forceable, mut info) = (Vec::new(), Vec::new(), Vec::new());
@@ -1189,12 +1171,12 @@ pub async fn receipt(
     user: WebUser,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return fail(ServiceError::NotFound);
+    let Some(id) = application_id(&id) else {
+        return service_error_page(ServiceError::NotFound);
     };
     match state.services.receipt_pdf(&user.principal, id).await {
         Ok(bytes) => pdf(bytes, "ricevuta.pdf"),
-        Err(e) => fail(e),
+        Err(e) => service_error_page(e),
     }
 }
 
@@ -1214,14 +1196,14 @@ pub async fn duplicate(
     if let Err(r) = check_form(&user, &headers, &form.csrf_token) {
         return r;
     }
-    let Some(id) = parse_id(&id) else {
-        return fail(ServiceError::NotFound);
+    let Some(id) = application_id(&id) else {
+        return service_error_page(ServiceError::NotFound);
     };
     match state.services.duplicate(&user.principal, id).await {
         Ok(view) => {
             Redirect::to(&format!("/domande/{}/compila/richiesta", view.id.0)).into_response()
         }
-        Err(e) => fail(e),
+        Err(e) => service_error_page(e),
     }
 }
 
@@ -1395,12 +1377,12 @@ pub async fn report_pdf_download(
     user: WebUser,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return fail(ServiceError::NotFound);
+    let Some(id) = application_id(&id) else {
+        return service_error_page(ServiceError::NotFound);
     };
     match state.services.report_pdf(&user.principal, id).await {
         Ok((_, bytes)) => pdf(bytes, "relazione.pdf"),
-        Err(e) => fail(e),
+        Err(e) => service_error_page(e),
     }
 }
 
@@ -1878,12 +1860,12 @@ pub async fn preview(
     user: WebUser,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(id) = parse_id(&id) else {
-        return fail(ServiceError::NotFound);
+    let Some(id) = application_id(&id) else {
+        return service_error_page(ServiceError::NotFound);
     };
     let view = match state.services.application(&user.principal, id).await {
         Ok(v) => v,
-        Err(e) => return fail(e),
+        Err(e) => return service_error_page(e),
     };
     let lang = user.lang;
     let c = view.content.clone().unwrap_or_default();
