@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use omnia_domain::application::Period;
 use omnia_domain::benefit::Benefit;
 use omnia_domain::evaluation::deadlines;
-use omnia_domain::reference::{Causale, Reference};
+use omnia_domain::reference::Causale;
 use omnia_domain::simulation;
 use omnia_store::{ApplicationId, ApplicationRow, ApplicationState, Qualifica, Tx};
 use rust_decimal::Decimal;
@@ -338,7 +338,8 @@ impl Services {
         content: &DraftContent,
         submission: NaiveDate,
     ) -> Result<Review, ServiceError> {
-        let reference = Reference::builtin();
+        // The reference data in force on the submission day (published versions included).
+        let reference = self.reference_in_force(submission);
         let mut out = Vec::new();
         let benefit = Benefit::parse(&app.benefit)
             .ok_or_else(|| ServiceError::Internal("stored benefit".into()))?;
@@ -1155,7 +1156,7 @@ impl Services {
             Ok(i) => i,
             Err(e) => return Ok(Err(format!("{} ({})", e.message, e.pointer))),
         };
-        match simulation::simulate(&parsed, Reference::builtin()) {
+        match simulation::simulate(&parsed, &self.reference_in_force(submission)) {
             Ok(out) => {
                 let map = out
                     .limits
