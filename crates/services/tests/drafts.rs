@@ -403,3 +403,48 @@ async fn r_app_6_one_shot_submission_still_works_and_stores_a_receipt() {
         assert_eq!(w.blobs.get(&key).await.unwrap(), pdf);
     }
 }
+
+/// R-CAUS-1 with date-effective reference data: the checks use the version in force on the
+/// submission day. A published version that closes a causale from tomorrow makes the same
+/// draft fail that check once tomorrow comes, and not before.
+#[tokio::test]
+async fn r_caus_1_checks_use_the_reference_version_in_force_on_the_submission_day() {
+    let w = World::new().await;
+    let (p, _, v) = w.draft("datore.meccanica", Benefit::Cigo).await;
+    let start = w.next_monday() + TimeDelta::days(7);
+    let v = w
+        .request(&p, &v, "MLC", start, start + TimeDelta::days(4))
+        .await;
+    assert!(!has(&w.codes(&p, &v).await, "causale_not_for_benefit"));
+
+    let today = w.today();
+    let mut document = serde_json::to_value(omnia_domain::reference::Reference::builtin()).unwrap();
+    let o = document.as_object_mut().unwrap();
+    o.remove("version");
+    o.remove("effective_from");
+    for c in o["causali"].as_array_mut().unwrap() {
+        if c["code"] == "MLC" {
+            c["valid_to"] = serde_json::json!(today);
+        }
+    }
+    let admin = w.who("admin").await;
+    let admin = w.s.admin_scope(&admin).unwrap();
+    w.s.publish_reference_version(
+        &admin,
+        "test-mlc-closed",
+        today + TimeDelta::days(1),
+        &document.to_string(),
+    )
+    .await
+    .expect("published");
+    assert!(
+        !has(&w.codes(&p, &v).await, "causale_not_for_benefit"),
+        "today the built-in version is still in force"
+    );
+
+    w.clock.advance(TimeDelta::days(2));
+    assert!(
+        has(&w.codes(&p, &v).await, "causale_not_for_benefit"),
+        "from its effective date the published version decides"
+    );
+}
