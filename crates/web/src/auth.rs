@@ -115,9 +115,10 @@ pub struct WebUser {
 }
 
 impl WebUser {
-    /// Checks the hidden `csrf_token` field of a submitted form.
-    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageRejection> {
-        if constant_time_eq(submitted, &self.csrf_token) {
+    /// Checks a state-changing form: posted from this site (`Origin`) and carrying this
+    /// session's hidden `csrf_token`.
+    pub fn check_form(&self, headers: &HeaderMap, submitted: &str) -> Result<(), PageRejection> {
+        if same_origin(headers) && constant_time_eq(submitted, &self.csrf_token) {
             Ok(())
         } else {
             Err(PageRejection::Csrf)

@@ -22,7 +22,7 @@ use super::{
     PageContext, application_id, context, not_found, not_found_page, render, service_error_page,
 };
 use crate::AppState;
-use crate::auth::{PageRejection, WebUser, same_origin};
+use crate::auth::WebUser;
 
 /// One row of an application list, ready to print.
 struct Row {
@@ -372,7 +372,7 @@ pub async fn detail(
 
 #[derive(Deserialize)]
 pub struct CsrfOnly {
-    csrf_token: String,
+    pub csrf_token: String,
 }
 
 /// Runs a state change posted from the detail page, then shows the page again.
@@ -385,8 +385,8 @@ async fn transition(
     outcome: &str,
     change: impl AsyncFnOnce(ApplicationId) -> Result<ApplicationView, ServiceError>,
 ) -> Response {
-    if !same_origin(headers) || user.check_csrf(csrf_token).is_err() {
-        return PageRejection::Csrf.into_response();
+    if let Err(r) = user.check_form(headers, csrf_token) {
+        return r.into_response();
     }
     let Some(id) = application_id(id) else {
         return not_found_page();
@@ -436,8 +436,7 @@ pub async fn submit(
         .collect();
     let token = fields.get("csrf_token").cloned().unwrap_or_default();
     // A guided draft is submitted from its review, with the notes of forceable warnings.
-    if same_origin(&headers)
-        && user.check_csrf(&token).is_ok()
+    if user.check_form(&headers, &token).is_ok()
         && let Some(app_id) = application_id(&id)
         && let Ok(view) = state.services.application(&user.principal, app_id).await
         && view.state == ApplicationState::Draft

@@ -193,10 +193,7 @@ pub async fn logout(
     headers: HeaderMap,
     Form(form): Form<LogoutForm>,
 ) -> Result<Response, PageRejection> {
-    if !same_origin(&headers) {
-        return Err(PageRejection::Csrf);
-    }
-    user.check_csrf(&form.csrf_token)?;
+    user.check_form(&headers, &form.csrf_token)?;
     state
         .services
         .close_session(&user.token)

@@ -34,7 +34,7 @@ use uuid::Uuid;
 use super::layout::Lang;
 use super::{PageContext, application_id, context, error_page, render, service_error_page};
 use crate::AppState;
-use crate::auth::{PageRejection, WebUser, same_origin};
+use crate::auth::WebUser;
 
 /// The steps of the wizard, in order: (path segment, Italian label).
 const STEPS: [(&str, &str); 7] = [
@@ -102,6 +102,23 @@ async fn editable_draft(
     Ok(view)
 }
 
+/// The common start of every step save: the form's fields, checked against CSRF, and the
+/// draft it saves into (or the page that says why it cannot be edited).
+async fn open_step(
+    state: &AppState,
+    user: &WebUser,
+    headers: &HeaderMap,
+    id: &str,
+    fields: Vec<(String, String)>,
+) -> Result<(HashMap<String, String>, ApplicationView), Response> {
+    let typed = form_map(fields);
+    let token = typed.get("csrf_token").map(String::as_str).unwrap_or("");
+    user.check_form(headers, token)
+        .map_err(IntoResponse::into_response)?;
+    let view = editable_draft(state, user, id).await?;
+    Ok((typed, view))
+}
+
 /// A form field that is a concurrent-save or state problem shows as a message on top.
 fn save_problem(e: ServiceError, lang: Lang) -> Result<String, Response> {
     match e {
@@ -113,13 +130,6 @@ fn save_problem(e: ServiceError, lang: Lang) -> Result<String, Response> {
             .join(" ")),
         other => Err(service_error_page(other)),
     }
-}
-
-fn check_form(user: &WebUser, headers: &HeaderMap, token: &str) -> Result<(), Response> {
-    if !same_origin(headers) || user.check_csrf(token).is_err() {
-        return Err(PageRejection::Csrf.into_response());
-    }
-    Ok(())
 }
 
 /// One counter of R-LIM for this UP, as the rules engine computed it.
@@ -221,8 +231,8 @@ pub async fn start(
     headers: HeaderMap,
     Form(form): Form<StartForm>,
 ) -> Response {
-    if let Err(r) = check_form(&user, &headers, &form.csrf_token) {
-        return r;
+    if let Err(r) = user.check_form(&headers, &form.csrf_token) {
+        return r.into_response();
     }
     let Some(benefit) = Benefit::parse(&form.prestazione) else {
         return service_error_page(ServiceError::NotFound);
@@ -500,15 +510,11 @@ pub async fn request_save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let typed = form_map(fields);
-    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
-    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
-        return r;
-    }
-    let view = match editable_draft(&state, &user, &id).await {
-        Ok(v) => v,
+    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+        Ok(step) => step,
         Err(r) => return r,
     };
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
     let mut errors = HashMap::new();
     let section = RequestSection {
         unit_id: get("unita").parse::<i64>().ok().map(UnitId),
@@ -681,15 +687,11 @@ pub async fn workers_save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let typed = form_map(fields);
-    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
-    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
-        return r;
-    }
-    let view = match editable_draft(&state, &user, &id).await {
-        Ok(v) => v,
+    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+        Ok(step) => step,
         Err(r) => return r,
     };
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
     let mut errors = HashMap::new();
     let mut entries = Vec::new();
     for (field, value) in &typed {
@@ -767,8 +769,8 @@ pub async fn workers_csv(
             }
         }
     }
-    if let Err(r) = check_form(&user, &headers, &token) {
-        return r;
+    if let Err(r) = user.check_form(&headers, &token) {
+        return r.into_response();
     }
     let view = match editable_draft(&state, &user, &id).await {
         Ok(v) => v,
@@ -897,15 +899,11 @@ pub async fn declarations_save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let typed = form_map(fields);
-    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
-    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
-        return r;
-    }
-    let view = match editable_draft(&state, &user, &id).await {
-        Ok(v) => v,
+    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+        Ok(step) => step,
         Err(r) => return r,
     };
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
     let mut errors = HashMap::new();
     let section = DeclarationsSection {
         union_done: Some(typed.contains_key("sindacale")),
@@ -1180,21 +1178,16 @@ pub async fn receipt(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: String,
-}
-
 /// `POST /domande/{id}/duplica`: a new draft with the same content (new ticket at submission).
 pub async fn duplicate(
     State(state): State<AppState>,
     user: WebUser,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<super::applications::CsrfOnly>,
 ) -> Response {
-    if let Err(r) = check_form(&user, &headers, &form.csrf_token) {
-        return r;
+    if let Err(r) = user.check_form(&headers, &form.csrf_token) {
+        return r.into_response();
     }
     let Some(id) = application_id(&id) else {
         return service_error_page(ServiceError::NotFound);
@@ -1279,15 +1272,11 @@ pub async fn report_save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let typed = form_map(fields);
-    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
-    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
-        return r;
-    }
-    let view = match editable_draft(&state, &user, &id).await {
-        Ok(v) => v,
+    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+        Ok(step) => step,
         Err(r) => return r,
     };
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
     let section = ReportSection {
         mode: if get("modalita") == "pdf" {
             ReportMode::Pdf
@@ -1351,8 +1340,8 @@ pub async fn report_pdf_upload(
             }
         }
     }
-    if let Err(r) = check_form(&user, &headers, &token) {
-        return r;
+    if let Err(r) = user.check_form(&headers, &token) {
+        return r.into_response();
     }
     let view = match editable_draft(&state, &user, &id).await {
         Ok(v) => v,
@@ -1614,15 +1603,11 @@ pub async fn indicators_save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     use omnia_services::drafts::{IndicatorValues, QuarterIndicators, YearIndicators};
-    let typed = form_map(fields);
-    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
-    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
-        return r;
-    }
-    let view = match editable_draft(&state, &user, &id).await {
-        Ok(v) => v,
+    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+        Ok(step) => step,
         Err(r) => return r,
     };
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
     let mut errors = Vec::new();
     let mut read = |prefix: String| -> IndicatorValues {
         let mut one = |key: &str| match cents(&get(&format!("{prefix}_{key}"))) {
@@ -1773,15 +1758,11 @@ pub async fn headcount_save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     use omnia_services::drafts::HeadcountEntry;
-    let typed = form_map(fields);
-    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
-    if let Err(r) = check_form(&user, &headers, &get("csrf_token")) {
-        return r;
-    }
-    let view = match editable_draft(&state, &user, &id).await {
-        Ok(v) => v,
+    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+        Ok(step) => step,
         Err(r) => return r,
     };
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
     let mut invalid = Vec::new();
     let mut entries = Vec::new();
     for i in 0..64 {
