@@ -17,6 +17,10 @@ use crate::ids::CodiceFiscale;
 use crate::reference::{Causale, Reference, WeekCounting};
 use crate::simulation::{EntryStatus, HistoryEntry, LedgerBenefit};
 
+/// Key in the map of limits of the R-LIM-1 counter of an extension's chain (its `rule`
+/// stays `R-LIM-1`; the per-request counter keeps the key `R-LIM-1`).
+pub const EXTENSION_CHAIN_KEY: &str = "R-LIM-1-proroga";
+
 /// Unit of a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -191,6 +195,8 @@ pub struct LimitContext<'a> {
     /// CISOA: per worker, the requested days.
     pub worker_days: Vec<(CodiceFiscale, Vec<NaiveDate>)>,
     pub half_day: bool,
+    /// For an extension (*proroga*): the history entry it extends (R-LIM-1 chain).
+    pub extends: Option<&'a str>,
     /// Ledger days, computed once.
     pub cache: std::cell::OnceCell<Vec<LedgerDay>>,
 }
@@ -380,6 +386,42 @@ impl LimitContext<'_> {
         );
         s.note = Some("calendar days of the request ÷ 7".into());
         s
+    }
+
+    /// R-LIM-1: an extension (*proroga*) counts with the applications it extends — the
+    /// entry named by `extends`, the one that entry extends, and so on — and the chain may
+    /// reach `max_weeks`. Each link counts its calendar days ÷ 7, like the request (P9);
+    /// rejected and withdrawn links count nothing. `None` for a first request.
+    fn extension_chain(&self, max_weeks: u32) -> Option<LimitStatus> {
+        let mut next = Some(self.extends?);
+        let mut seen = BTreeSet::new();
+        let mut days = 0u32;
+        let mut links = 0usize;
+        let mut first = self.request_period.start();
+        while let Some(id) = next.filter(|id| seen.insert(*id)) {
+            let Some(e) = self.history.iter().find(|h| h.id.as_deref() == Some(id)) else {
+                break;
+            };
+            if !matches!(e.status, EntryStatus::Rejected | EntryStatus::Withdrawn) {
+                days += e.period.len_days();
+                links += 1;
+                first = first.min(e.period.start());
+            }
+            next = e.extends.as_deref();
+        }
+        let mut s = LimitStatus::new(
+            "R-LIM-1",
+            "CIGO weeks of the request and of the applications it extends",
+            LimitUnit::Weeks,
+            Period::new(first, self.request_period.end()).ok(),
+            Decimal::from(max_weeks),
+            Decimal::from(days) / Decimal::from(7),
+            Decimal::from(self.request_period.len_days()) / Decimal::from(7),
+        );
+        s.note = Some(format!(
+            "extension of a chain of {links} application(s): calendar days ÷ 7"
+        ));
+        Some(s)
     }
 
     /// R-LIM-3: 52 consecutive weeks, then 52 weeks of normal activity.
@@ -671,6 +713,12 @@ impl LimitContext<'_> {
                 Decimal::from(limit) * Decimal::from(3) / Decimal::from(13)
             ));
             put(s);
+        }
+        // Beside the per-request R-LIM-1 (a map key per counter, both citing R-LIM-1).
+        if self.benefit == Benefit::Cigo {
+            if let Some(s) = self.extension_chain(p.cigo_max_extension_weeks) {
+                out.insert(EXTENSION_CHAIN_KEY.to_owned(), s);
+            }
         }
         out
     }

@@ -265,6 +265,32 @@ fn validate(input: &SimulationInput, r: &Reference) -> Result<(), SimulationErro
             );
         }
     }
+    // R-LIM-1: an extension names the history entry it extends, of the same benefit.
+    let entry = |id: &str| input.history.iter().find(|h| h.id.as_deref() == Some(id));
+    for (i, h) in input.history.iter().enumerate() {
+        if let Some(x) = &h.extends {
+            if entry(x).is_none() || h.id.as_deref() == Some(x.as_str()) {
+                return err(
+                    format!("/history/{i}/extends"),
+                    format!("no other history entry has id '{x}'"),
+                );
+            }
+        }
+    }
+    if let Some(x) = &q.extends {
+        match entry(x) {
+            None => {
+                return err("/request/extends", format!("no history entry has id '{x}'"));
+            }
+            Some(h) if h.benefit.as_benefit() != Some(q.benefit) => {
+                return err(
+                    "/request/extends",
+                    format!("history entry '{x}' is not of the request's benefit"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
     if q.workers.is_empty() {
         return err("/request/workers", "at least one worker is required");
     }
@@ -812,6 +838,7 @@ pub fn simulate(
         weekly_workable_hours: workable,
         worker_days,
         half_day: q.half_day,
+        extends: q.extends.as_deref(),
         cache: Default::default(),
     };
     let limits = ctx.evaluate();

@@ -231,6 +231,10 @@ pub struct HistoryEntry {
     pub used: Option<Used>,
     #[serde(default)]
     pub workers: Vec<WorkerDays>,
+    /// For an extension (*proroga*): the `id` of the history entry it extends. The chain
+    /// of extensions counts towards the CIGO weeks reachable by extensions (R-LIM-1).
+    #[serde(default)]
+    pub extends: Option<String>,
 }
 
 /// Kind of worker (R-ELIG-1, R-ELIG-3).
@@ -304,6 +308,10 @@ pub struct ProposedRequest {
     /// EONE: dates of the events (the first one starts the term).
     #[serde(default)]
     pub event_dates: Vec<NaiveDate>,
+    /// For an extension (*proroga*): the `id` of the history entry it extends, whose chain
+    /// of extensions counts with this request (R-LIM-1).
+    #[serde(default)]
+    pub extends: Option<String>,
     /// Days of integration inside the period; default: every working day of the UP.
     #[serde(default)]
     pub days: Option<Vec<NaiveDate>>,
