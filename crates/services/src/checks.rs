@@ -297,6 +297,51 @@ fn report_field_key(f: &omnia_domain::reference::ReportField) -> String {
         .unwrap_or_default()
 }
 
+/// States of an application that count in the UP's history and may be extended.
+fn counts(state: ApplicationState) -> bool {
+    matches!(
+        state,
+        ApplicationState::Submitted
+            | ApplicationState::Authorised
+            | ApplicationState::PartiallyAuthorised
+    )
+}
+
+/// Longest chain of extensions followed (a guard: real chains reach 52 weeks in 4 links).
+const MAX_CHAIN: usize = 60;
+
+/// R-LIM-1: the application `first` that `app` extends, then the one `first` extends, and
+/// so on — each of the same employer and UP, submitted or authorised. Empty when `first`
+/// cannot be extended by `app` (the `extends_invalid` check).
+async fn extension_chain(
+    tx: &mut Tx,
+    app: &ApplicationRow,
+    unit: Option<omnia_store::UnitId>,
+    first: ApplicationId,
+) -> Result<Vec<ApplicationRow>, ServiceError> {
+    let mut chain: Vec<ApplicationRow> = Vec::new();
+    let mut next = Some(first);
+    while let Some(id) = next {
+        if id == app.id || chain.len() >= MAX_CHAIN || chain.iter().any(|c| c.id == id) {
+            break;
+        }
+        let Some(row) = tx.application(id).await? else {
+            break;
+        };
+        if row.employer_id != app.employer_id || Some(row.unit_id) != unit || !counts(row.state) {
+            break;
+        }
+        next = row
+            .content
+            .as_deref()
+            .and_then(|c| DraftContent::parse(c).ok())
+            .filter(|c| c.request.request_kind == Some(RequestKind::Proroga))
+            .and_then(|c| c.request.extends);
+        chain.push(row);
+    }
+    Ok(chain)
+}
+
 impl Services {
     /// Every synchronous check of an application (see `docs/checks.md`), for whoever may
     /// see it.
@@ -478,7 +523,8 @@ impl Services {
             },
         };
         let eone = causale.is_some_and(|c| c.eone);
-        let mut extended_weeks = 0i64;
+        // R-LIM-1: for a valid proroga, the applications it extends, nearest first.
+        let mut chain = Vec::new();
         match r.request_kind {
             None => out.push(f(
                 "request_kind_required",
@@ -497,33 +543,24 @@ impl Services {
                     "For an extension, name the application it extends.",
                 )),
                 Some(x) => {
-                    let prev = tx.application(x).await?;
-                    let ok = prev.as_ref().is_some_and(|p| {
-                        p.employer_id == app.employer_id
-                            && Some(p.unit_id) == r.unit_id
-                            && p.id != app.id
-                            && matches!(
-                                p.state,
-                                ApplicationState::Submitted
-                                    | ApplicationState::Authorised
-                                    | ApplicationState::PartiallyAuthorised
-                            )
-                    });
-                    match prev {
-                        Some(p) if ok => {
-                            extended_weeks = ((p.end_date - p.start_date).num_days() + 7) / 7;
-                        }
-                        _ => out.push(f(
+                    chain = extension_chain(tx, app, r.unit_id, x).await?;
+                    if chain.is_empty() {
+                        out.push(f(
                             "extends_invalid",
                             "/request/extends",
                             "domanda_prorogata",
                             "La domanda prorogata deve essere una domanda inviata o autorizzata dello stesso datore di lavoro e della stessa unità produttiva.",
                             "The extended application must be a submitted or authorised application of the same employer and productive unit.",
-                        )),
+                        ));
                     }
                 }
             },
         }
+        // The union procedure of construction counts the weeks of the whole chain.
+        let extended_weeks: i64 = chain
+            .iter()
+            .map(|p| ((p.end_date - p.start_date).num_days() + 7) / 7)
+            .sum();
         if r.kind.is_none() {
             out.push(f(
                 "kind_required",
@@ -955,7 +992,9 @@ impl Services {
         let mut limits = serde_json::Value::Object(Default::default());
         if let (Some(p), Some(c), Some(unit)) = (&period, causale, &unit) {
             match self
-                .simulate_limits(tx, app, content, &employer, unit, benefit, c, p, submission)
+                .simulate_limits(
+                    tx, app, content, &employer, unit, benefit, c, p, submission, &chain,
+                )
                 .await?
             {
                 Ok(map) => {
@@ -1059,6 +1098,7 @@ impl Services {
         causale: &Causale,
         period: &Period,
         submission: NaiveDate,
+        chain: &[ApplicationRow],
     ) -> Result<Result<BTreeMap<String, serde_json::Value>, String>, ServiceError> {
         let codes = tx.authorisation_codes(employer.id).await?;
         let classification = crate::registry::classification(employer, &codes);
@@ -1086,17 +1126,23 @@ impl Services {
             })
             .collect();
         let mut history = Vec::new();
+        // R-LIM-1: each link of the proroga's chain extends the next one.
+        let extends_of = |id: ApplicationId| {
+            chain
+                .iter()
+                .position(|c| c.id == id)
+                .and_then(|i| chain.get(i + 1))
+                .map(|c| c.id.to_string())
+        };
         for row in tx.applications_of_employer(employer.id).await? {
-            if row.id == app.id || row.unit_id != unit.id {
+            if row.id == app.id || row.unit_id != unit.id || !counts(row.state) {
                 continue;
             }
             let status = match row.state {
                 ApplicationState::Submitted => "requested",
-                ApplicationState::Authorised | ApplicationState::PartiallyAuthorised => {
-                    "authorised"
-                }
-                _ => continue,
+                _ => "authorised",
             };
+            let extends = extends_of(row.id);
             let hours = row.hours_authorised.unwrap_or(row.hours_requested);
             history.push(serde_json::json!({
                 "id": row.id.to_string(),
@@ -1106,6 +1152,7 @@ impl Services {
                 "status": status,
                 "period": { "start": row.start_date, "end": row.end_date },
                 "hours": hours.to_string(),
+                "extends": extends,
             }));
         }
         let staff = tx.workers_of_employer(employer.id).await?;
@@ -1149,6 +1196,7 @@ impl Services {
                 "period": { "start": period.start(), "end": period.end() },
                 "submission_date": submission,
                 "event_dates": r.effective_start.filter(|_| causale.eone).map(|d| vec![d]).unwrap_or_default(),
+                "extends": chain.first().map(|c| c.id.to_string()),
                 "workers": workers,
             }
         });

@@ -19,6 +19,8 @@ use omnia_store::{EmployerId, HeadcountRow, OfficeId, Qualifica, Role, UnitId, U
 use serde::Serialize;
 
 use crate::auth::hash_password;
+
+mod guided;
 use crate::{
     Decision, NewApplication, Outcome, Principal, RequestedWorker, ServiceError, Services,
 };
@@ -36,6 +38,8 @@ pub struct DemoReport {
     pub workers: usize,
     pub users: usize,
     pub applications: usize,
+    /// Guided drafts, one per benefit family, complete up to the review ([`guided`]).
+    pub guided_drafts: usize,
     /// Demo applications that the current rules refused (logged; the registry and the users
     /// are loaded regardless, so a rule change never stops the app from starting).
     pub skipped: Vec<String>,
@@ -683,6 +687,9 @@ pub async fn load(s: &Services) -> Result<DemoReport, ServiceError> {
     tx.commit().await?;
 
     (report.applications, report.skipped) = demo_applications(s, &loaded, today).await;
+    let (guided, skipped) = guided::guided_drafts(s, &loaded, today).await;
+    report.guided_drafts = guided;
+    report.skipped.extend(skipped);
     tracing::info!(?report, "demo data loaded");
     Ok(report)
 }

@@ -582,9 +582,15 @@ impl Services {
             start_date,
             end_date,
         };
+        let json = content.to_json()?;
+        // Nothing new (e.g. the autosave of a field that lost focus after its last pause):
+        // no write, no audit event, the version stays.
+        if app.content.as_deref() == Some(json.as_str()) {
+            return reload(&mut tx, app.id, self.today()).await;
+        }
         let now = self.now();
         if !tx
-            .save_draft(app.id, app.version, &content.to_json()?, &projection, now)
+            .save_draft(app.id, app.version, &json, &projection, now)
             .await?
         {
             return Err(concurrent());

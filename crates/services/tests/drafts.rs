@@ -109,6 +109,62 @@ impl World {
             .unwrap()
     }
 
+    /// A submitted CIGO application of `v`'s UP for `start..=end`, extending `extends` when
+    /// given. Written straight to the store: past periods cannot be filed any more
+    /// (R-APP-4), and filing through the wizard is walked by the other tests.
+    async fn submitted_cigo(
+        &self,
+        p: &Principal,
+        v: &ApplicationView,
+        start: NaiveDate,
+        end: NaiveDate,
+        extends: Option<ApplicationId>,
+    ) -> ApplicationId {
+        let content = DraftContent {
+            request: RequestSection {
+                unit_id: Some(v.unit.id),
+                causale: Some("MLC".into()),
+                request_kind: Some(if extends.is_some() {
+                    RequestKind::Proroga
+                } else {
+                    RequestKind::PrimaRichiesta
+                }),
+                extends,
+                kind: Some(ReductionKind::Sospensione),
+                start: Some(start),
+                end: Some(end),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let id = ApplicationId::new_v7();
+        let mut tx = self._db.db().begin().await.unwrap();
+        tx.insert_application(&omnia_store::applications::NewApplicationRow {
+            id,
+            employer_id: v.employer.id,
+            unit_id: v.unit.id,
+            benefit: "cigo".into(),
+            causale: "MLC".into(),
+            kind: "sospensione".into(),
+            start_date: start,
+            end_date: end,
+            created_by: p.user_id,
+            created_at: self.clock.now(),
+            content: Some(serde_json::to_string(&content).unwrap()),
+        })
+        .await
+        .unwrap();
+        let version = tx.application(id).await.unwrap().unwrap().version;
+        let n = id.0.simple().to_string();
+        assert!(
+            tx.mark_submitted(id, version, &n, &n, self.clock.now(), "{}")
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        id
+    }
+
     async fn codes(
         &self,
         p: &Principal,
@@ -168,6 +224,26 @@ async fn a_save_keeps_what_was_typed_and_the_checks_report_the_rule() {
         ),
         "{stale:?}"
     );
+}
+
+/// Autosave: saving what is already saved writes nothing — no new version, no audit event —
+/// so a save of a field that only lost focus cannot make a concurrent save stale.
+#[tokio::test]
+async fn an_unchanged_save_writes_nothing() {
+    let w = World::new().await;
+    let (p, _, v) = w.draft("datore.meccanica", Benefit::Cigo).await;
+    let start = w.next_monday();
+    let v = w
+        .request(&p, &v, "MLC", start, start + TimeDelta::days(4))
+        .await;
+    let again = w
+        .request(&p, &v, "MLC", start, start + TimeDelta::days(4))
+        .await;
+    assert_eq!(again.version, v.version);
+    let changed = w
+        .request(&p, &v, "MLC", start, start + TimeDelta::days(3))
+        .await;
+    assert!(changed.version > v.version);
 }
 
 #[tokio::test]
@@ -301,6 +377,105 @@ async fn r_lim_1_a_proroga_links_a_submitted_application_of_the_same_up() {
     );
 }
 
+/// R-LIM-1: a CIGO request covers at most 13 weeks, and extensions (proroghe) reach at most
+/// 52: a proroga counts with the chain of applications it extends; a first request does not.
+#[tokio::test]
+async fn r_lim_1_a_proroga_counts_with_the_chain_it_extends_a_first_request_does_not() {
+    let w = World::new().await;
+    let (p, detail, v) = w.draft("datore.meccanica", Benefit::Cigo).await;
+    let start = w.next_monday();
+    let weeks = |n: i64| TimeDelta::weeks(n);
+    // Four 13-week applications of the UP, back to back, each extending the one before.
+    let mut chain = Vec::new();
+    for k in (1..=4).rev() {
+        let from = start - weeks(13 * k);
+        let id = w
+            .submitted_cigo(
+                &p,
+                &v,
+                from,
+                from + weeks(13) - TimeDelta::days(1),
+                chain.last().copied(),
+            )
+            .await;
+        chain.push(id);
+    }
+    let worker = detail
+        .workers
+        .iter()
+        .find(|x| x.unit_id == v.unit.id && x.eligible)
+        .unwrap();
+    let v =
+        w.s.save_workers(
+            &p,
+            v.id,
+            v.version,
+            vec![WorkerEntry {
+                worker_id: worker.id,
+                hours: 40,
+            }],
+        )
+        .await
+        .unwrap();
+    // 13 more weeks: within the per-request limit in every case.
+    let request = |kind, extends| RequestSection {
+        unit_id: Some(v.unit.id),
+        causale: Some("MLC".into()),
+        request_kind: Some(kind),
+        extends,
+        kind: Some(ReductionKind::Sospensione),
+        start: Some(start),
+        end: Some(start + weeks(13) - TimeDelta::days(1)),
+        ..Default::default()
+    };
+    let review_with = |section: RequestSection| {
+        let (s, p) = (w.s.clone(), p.clone());
+        async move {
+            let cur = s.application(&p, v.id).await.unwrap();
+            s.save_request(&p, v.id, cur.version, section)
+                .await
+                .unwrap();
+            s.review(&p, v.id).await.unwrap()
+        }
+    };
+    let r_lim_1 = |r: &Review| {
+        r.findings
+            .iter()
+            .filter(|f| f.code == "limit_exceeded" && f.rule == "R-LIM-1")
+            .map(|f| f.severity)
+            .collect::<Vec<_>>()
+    };
+
+    // Extending the fourth: 52 weeks already in the chain + 13 > 52.
+    let review = review_with(request(RequestKind::Proroga, Some(chain[3]))).await;
+    assert_eq!(
+        review.limits["R-LIM-1-proroga"]["used"], "52",
+        "{}",
+        review.limits
+    );
+    assert_eq!(review.limits["R-LIM-1-proroga"]["exceeded"], true);
+    assert_eq!(
+        review.limits["R-LIM-1"]["exceeded"], false,
+        "13 weeks per request"
+    );
+    assert_eq!(r_lim_1(&review), vec![CheckSeverity::Blocking]);
+
+    // Extending the second: its chain is 26 weeks, 26 + 13 fits.
+    let review = review_with(request(RequestKind::Proroga, Some(chain[1]))).await;
+    assert_eq!(review.limits["R-LIM-1-proroga"]["used"], "26");
+    assert_eq!(review.limits["R-LIM-1-proroga"]["residual_after"], "13");
+    assert!(r_lim_1(&review).is_empty(), "{:?}", review.findings);
+
+    // The same period as a first request: no chain, no R-LIM-1 finding.
+    let review = review_with(request(RequestKind::PrimaRichiesta, Some(chain[3]))).await;
+    assert!(
+        review.limits.get("R-LIM-1-proroga").is_none(),
+        "{}",
+        review.limits
+    );
+    assert!(r_lim_1(&review).is_empty(), "{:?}", review.findings);
+}
+
 #[tokio::test]
 async fn union_procedure_is_asked_for_industry_not_for_construction_first_requests_nor_cisoa() {
     let w = World::new().await;
@@ -320,6 +495,58 @@ async fn union_procedure_is_asked_for_industry_not_for_construction_first_reques
             "{user}"
         );
     }
+}
+
+/// R-APP: construction asks for the union procedure only on extensions beyond 13 weeks, and
+/// an extension's weeks are those of its whole chain (R-LIM-1).
+#[tokio::test]
+async fn construction_asks_the_union_procedure_once_the_chain_passes_13_weeks() {
+    let w = World::new().await;
+    let (p, _, v) = w.draft("datore.edile", Benefit::Cigo).await;
+    let start = w.next_monday();
+    let day = TimeDelta::days(1);
+    let a = w
+        .submitted_cigo(
+            &p,
+            &v,
+            start - TimeDelta::weeks(12),
+            start - TimeDelta::weeks(4) - day,
+            None,
+        )
+        .await;
+    let b = w
+        .submitted_cigo(&p, &v, start - TimeDelta::weeks(4), start - day, Some(a))
+        .await;
+    let asked = |extends| {
+        let (s, p) = (w.s.clone(), p.clone());
+        async move {
+            let cur = s.application(&p, v.id).await.unwrap();
+            let section = RequestSection {
+                unit_id: Some(v.unit.id),
+                causale: Some("MLC".into()),
+                request_kind: Some(RequestKind::Proroga),
+                extends: Some(extends),
+                kind: Some(ReductionKind::Sospensione),
+                start: Some(start),
+                end: Some(start + TimeDelta::weeks(2) - day),
+                ..Default::default()
+            };
+            let v = s
+                .save_request(&p, v.id, cur.version, section)
+                .await
+                .unwrap();
+            let findings = s.checks(&p, v.id).await.unwrap();
+            assert!(
+                !findings.iter().any(|f| f.code == "extends_invalid"),
+                "{findings:?}"
+            );
+            findings
+                .iter()
+                .any(|f| f.code == "union_declaration_required")
+        }
+    };
+    assert!(!asked(a).await, "8 + 2 weeks");
+    assert!(asked(b).await, "8 + 4 + 2 weeks");
 }
 
 #[tokio::test]
@@ -387,8 +614,14 @@ async fn r_app_6_one_shot_submission_still_works_and_stores_a_receipt() {
     let w = World::new().await;
     let before = w.blobs.len();
     let p = w.who("datore.meccanica").await;
-    let drafts = w.s.applications_for(&p).await.unwrap();
-    let draft = drafts.iter().find(|a| a.state == ApplicationState::Draft);
+    // The demo's one-shot draft (the guided demo draft has a content).
+    let mut draft = None;
+    for a in w.s.applications_for(&p).await.unwrap() {
+        let v = w.s.application(&p, a.id).await.unwrap();
+        if v.state == ApplicationState::Draft && v.content.is_none() {
+            draft = Some(v);
+        }
+    }
     if let Some(d) = draft {
         let v = w.s.submit(&p, d.id).await.unwrap();
         assert!(v.has_receipt);

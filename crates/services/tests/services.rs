@@ -27,6 +27,7 @@ impl World {
         assert!(report.loaded);
         assert!(report.skipped.is_empty(), "{:?}", report.skipped);
         assert_eq!(report.applications, 7);
+        assert_eq!(report.guided_drafts, 4);
         World { db, s, clock }
     }
 
@@ -159,6 +160,64 @@ async fn demo_data_loads_once_with_valid_codici_fiscali() {
             "{}",
             u.username
         );
+    }
+}
+
+/// A newcomer finds a guided draft of each benefit family (issue 4) filled up to the review:
+/// every section given, no blocking finding (R-APP-1/2 report and indicators included); the
+/// CISOA one asks to confirm the 181 days with a note (R-ELIG-3), as a real one would.
+#[tokio::test]
+async fn demo_has_a_guided_draft_per_benefit_family_ready_for_the_review() {
+    let w = World::new().await;
+    for (user, benefit, forceable) in [
+        ("datore.meccanica", Benefit::Cigo, false),
+        ("datore.commercio", Benefit::AisFis, false),
+        ("studio.associato", Benefit::AisFondo, false),
+        ("azienda.agricola", Benefit::Cisoa, true),
+    ] {
+        let p = w.who(user).await;
+        let mut guided = Vec::new();
+        for a in w.s.applications_for(&p).await.unwrap() {
+            let v = w.s.application(&p, a.id).await.unwrap();
+            if v.state == ApplicationState::Draft && v.content.is_some() && v.benefit == benefit {
+                guided.push(v);
+            }
+        }
+        assert_eq!(guided.len(), 1, "{user}: one guided draft");
+        let v = &guided[0];
+        let c = v.content.as_ref().unwrap();
+        assert!(
+            c.request.causale.is_some() && c.request.start.is_some(),
+            "{user}"
+        );
+        assert!(
+            !c.workers.is_empty() && !c.report.fields.is_empty(),
+            "{user}"
+        );
+        let review = w.s.review(&p, v.id).await.unwrap();
+        let blocking: Vec<_> = review
+            .findings
+            .iter()
+            .filter(|f| f.severity == CheckSeverity::Blocking)
+            .map(|f| (f.code, f.message_it.clone()))
+            .collect();
+        assert!(blocking.is_empty(), "{user}: {blocking:?}");
+        assert_eq!(
+            review.forceable > 0,
+            forceable,
+            "{user}: {:?}",
+            review.findings
+        );
+        assert!(review.deadline.is_some(), "{user}: the deadline is shown");
+    }
+    // The quarterly indicators of the FIS draft give the yearly totals (R-APP-2).
+    let p = w.who("datore.commercio").await;
+    for a in w.s.applications_for(&p).await.unwrap() {
+        let v = w.s.application(&p, a.id).await.unwrap();
+        if v.state == ApplicationState::Draft {
+            assert_eq!(v.indicator_totals.len(), 2);
+            assert!(v.indicator_totals.iter().all(|t| t.values.is_complete()));
+        }
     }
 }
 

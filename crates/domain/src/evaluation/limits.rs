@@ -715,10 +715,10 @@ impl LimitContext<'_> {
             put(s);
         }
         // Beside the per-request R-LIM-1 (a map key per counter, both citing R-LIM-1).
-        if self.benefit == Benefit::Cigo {
-            if let Some(s) = self.extension_chain(p.cigo_max_extension_weeks) {
-                out.insert(EXTENSION_CHAIN_KEY.to_owned(), s);
-            }
+        if self.benefit == Benefit::Cigo
+            && let Some(s) = self.extension_chain(p.cigo_max_extension_weeks)
+        {
+            out.insert(EXTENSION_CHAIN_KEY.to_owned(), s);
         }
         out
     }

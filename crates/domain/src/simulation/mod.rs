@@ -268,13 +268,13 @@ fn validate(input: &SimulationInput, r: &Reference) -> Result<(), SimulationErro
     // R-LIM-1: an extension names the history entry it extends, of the same benefit.
     let entry = |id: &str| input.history.iter().find(|h| h.id.as_deref() == Some(id));
     for (i, h) in input.history.iter().enumerate() {
-        if let Some(x) = &h.extends {
-            if entry(x).is_none() || h.id.as_deref() == Some(x.as_str()) {
-                return err(
-                    format!("/history/{i}/extends"),
-                    format!("no other history entry has id '{x}'"),
-                );
-            }
+        if let Some(x) = &h.extends
+            && (entry(x).is_none() || h.id.as_deref() == Some(x.as_str()))
+        {
+            return err(
+                format!("/history/{i}/extends"),
+                format!("no other history entry has id '{x}'"),
+            );
         }
     }
     if let Some(x) = &q.extends {
