@@ -74,6 +74,27 @@ impl<'a> Visitor<'a> {
         (r.status().as_u16(), location, r.text().await.unwrap())
     }
 
+    /// A POST as htmx sends it (`HX-Request: true`): status, headers and body.
+    async fn post_htmx(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap, String) {
+        let r = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .header("HX-Request", "true")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.absorb(&r);
+        let headers = r.headers().clone();
+        (r.status().as_u16(), headers, r.text().await.unwrap())
+    }
+
     async fn login(&mut self, username: &str) {
         let (_, html) = self.get("/login").await;
         let token = hidden(&html, "csrf_token");
@@ -512,6 +533,141 @@ async fn the_walking_skeleton_through_the_guided_pages() {
     let (_, html) = v.get(&detail).await;
     assert!(html.contains("Autorizzata"), "{html}");
     assert!(html.contains("id=\"autorizzazione\""));
+}
+
+/// Issue 4 §8, "drafts are saved automatically": each step saves itself while the user types.
+/// The autosave stores what parses (a value that does not parse keeps the saved one), never
+/// answers with a page of errors, and hands back the new version and, on the request step,
+/// the filing deadline and the counters recomputed from the dates typed (R-APP-3, R-LIM-10).
+/// The buttons through htmx answer with `HX-Redirect`, or with the page for `#main` when
+/// something must be corrected.
+#[tokio::test]
+async fn each_step_saves_itself_while_typing_and_the_buttons_follow_through_htmx() {
+    let app = spawn_app().await;
+    let mut v = Visitor::new(&app);
+    v.login("datore.meccanica").await;
+    let (_, html) = v.get("/domande/nuova").await;
+    let employer = hidden(&html, "datore");
+    let token = hidden(&html, "csrf_token");
+    let (_, location, _) = v
+        .post(
+            "/domande/bozze",
+            &[
+                ("csrf_token", token.as_str()),
+                ("datore", employer.as_str()),
+                ("prestazione", "cigo"),
+            ],
+        )
+        .await;
+    let request = location.unwrap();
+    let (_, html) = v.get(&request).await;
+    let unit = first_option_value(&html, "unita");
+    assert!(
+        html.contains("hx-sync=\"this:queue last\"") && html.contains("id=\"salvataggio\""),
+        "the form queues its buttons after the autosave and has a status line"
+    );
+    let typed = |version: &str, causale: &'static str, end: &'static str| {
+        vec![
+            ("csrf_token", token.clone()),
+            ("versione", version.to_owned()),
+            ("sezione", "richiesta".to_owned()),
+            ("unita", unit.clone()),
+            ("tipo_richiesta", "prima_richiesta".to_owned()),
+            ("causale", causale.to_owned()),
+            ("tipo", "sospensione".to_owned()),
+            ("data_inizio", "2026-12-07".to_owned()),
+            ("data_fine", end.to_owned()),
+        ]
+    };
+    let form = |fields: &[(&'static str, String)], extra: &[(&'static str, &'static str)]| {
+        let mut f: Vec<(&str, String)> = fields.to_vec();
+        f.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        f
+    };
+    let autosave = [("salvataggio", "automatico")];
+
+    // An autosave: the status line, the new version and the counters, out of band.
+    let v0 = hidden(&html, "versione");
+    let f = form(&typed(&v0, "MLC", "2026-12-18"), &autosave);
+    let (status, headers, body) = v.post_htmx(&request, &refs(&f)).await;
+    assert_eq!(status, 200);
+    assert!(headers.get("hx-redirect").is_none());
+    assert!(body.contains("Salvato alle"), "{body}");
+    assert!(!body.contains("<html"), "a fragment, not a page: {body}");
+    let v1 = hidden(&body, "versione");
+    assert_ne!(v1, v0, "the next save must carry the new version");
+    assert!(
+        body.contains("id=\"contatori-dal-vivo\" hx-swap-oob=\"true\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("id=\"termine\""),
+        "the deadline follows the dates: {body}"
+    );
+
+    // A stale version (another window saved first): said in the status line, nothing saved.
+    let f = form(&typed(&v0, "CRM", "2026-12-18"), &autosave);
+    let (status, _, body) = v.post_htmx(&request, &refs(&f)).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Salvataggio automatico non riuscito"),
+        "{body}"
+    );
+    assert!(!body.contains("<html"), "{body}");
+
+    // A date that does not parse keeps the saved one; the rest is saved.
+    let f = form(&typed(&v1, "CRM", "18/12/2026"), &autosave);
+    let (status, _, body) = v.post_htmx(&request, &refs(&f)).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("i valori non validi non sono stati salvati"),
+        "{body}"
+    );
+    let v2 = hidden(&body, "versione");
+    let (_, html) = v.get(&request).await;
+    assert!(
+        html.contains("<option value=\"CRM\" selected>"),
+        "CRM saved"
+    );
+    assert!(
+        html.contains("value=\"2026-12-18\""),
+        "the saved end date stays"
+    );
+    assert_eq!(hidden(&html, "versione"), v2);
+
+    // "Salva e continua" through htmx with the bad date: the page for #main, the error next
+    // to the field and what was typed kept.
+    let f = form(&typed(&v2, "CRM", "18/12/2026"), &[("azione", "continua")]);
+    let (status, headers, body) = v.post_htmx(&request, &refs(&f)).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["hx-retarget"], "#main");
+    assert!(body.contains("id=\"data_fine-errore\""), "{body}");
+    assert!(
+        body.contains("value=\"18/12/2026\""),
+        "what was typed is kept"
+    );
+
+    // Corrected: "Salva" stays on the step, "Salva e continua" moves on, by HX-Redirect.
+    let f = form(&typed(&v2, "CRM", "2026-12-11"), &[("azione", "salva")]);
+    let (status, headers, _) = v.post_htmx(&request, &refs(&f)).await;
+    assert_eq!(status, 200);
+    let stay = headers["hx-redirect"].to_str().unwrap().to_owned();
+    assert!(stay.ends_with("/compila/richiesta?salvato=1"), "{stay}");
+    let (_, html) = v.get(&stay).await;
+    let v3 = hidden(&html, "versione");
+    let f = form(&typed(&v3, "CRM", "2026-12-11"), &[("azione", "continua")]);
+    let (_, headers, _) = v.post_htmx(&request, &refs(&f)).await;
+    assert!(
+        headers["hx-redirect"]
+            .to_str()
+            .unwrap()
+            .ends_with("/compila/lavoratori")
+    );
+}
+
+/// A form of owned values, as `reqwest` takes it.
+fn refs<'a>(form: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 /// The value of an input, whatever its type.

@@ -321,8 +321,18 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("Salva e continua", "Save and continue"),
     ("Salva", "Save"),
     (
-        "Bozza salvata automaticamente a ogni passo.",
-        "The draft is saved at every step.",
+        "Bozza salvata automaticamente mentre si compila e a ogni passo.",
+        "The draft is saved as you type and at every step.",
+    ),
+    ("Salvato alle", "Saved at"),
+    (
+        "i valori non validi non sono stati salvati: «Salva» li segnala accanto al campo.",
+        "invalid values were not saved: «Save» marks them next to their field.",
+    ),
+    ("Salvataggio automatico non riuscito", "Autosave failed"),
+    (
+        "Salvataggio automatico non riuscito: usare «Salva» o ricaricare la pagina.",
+        "Autosave failed: use «Save» or reload the page.",
     ),
     ("Passi della domanda", "Steps of the application"),
     (

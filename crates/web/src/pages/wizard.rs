@@ -56,6 +56,8 @@ struct Step {
 /// What every wizard page shows above its section.
 struct Header {
     id: String,
+    /// Where the step's form posts (also its autosave).
+    action: String,
     version: i64,
     employer: String,
     benefit: String,
@@ -74,6 +76,7 @@ impl Header {
                     current: *seg == current,
                 })
                 .collect(),
+            action: format!("/domande/{id}/compila/{current}"),
             id,
             version: view.version,
             employer: view.employer.name.clone(),
@@ -102,6 +105,61 @@ async fn editable_draft(
     Ok(view)
 }
 
+/// How a step form was posted, which decides the answer.
+///
+/// With JavaScript each step saves itself while the user types (htmx posts the form with
+/// `salvataggio=automatico` after a pause or a change: [`Posted::Autosave`]), and the
+/// buttons post through htmx too ([`Posted::Htmx`]). Both are queued on the form
+/// (`hx-sync`), so a button pressed while an autosave is in flight waits for it and sends
+/// the version that autosave returned, never a stale one (`concurrent_update`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Posted {
+    /// A plain form POST (no JavaScript): redirect after a save, the page on an error.
+    Plain,
+    /// A button through htmx: `HX-Redirect` after a save, the page for `#main` on an error.
+    Htmx,
+    /// The autosave: whatever parses is saved; the answer is the status line for
+    /// `#salvataggio` with the new version (and on the request step the counters) out of
+    /// band. It never answers with a page of errors: the buttons show those.
+    Autosave,
+}
+
+impl Posted {
+    fn of(headers: &HeaderMap, typed: &HashMap<String, String>) -> Self {
+        if typed.get("salvataggio").map(String::as_str) == Some("automatico") {
+            Self::Autosave
+        } else if headers.get("hx-request").is_some_and(|v| v == "true") {
+            Self::Htmx
+        } else {
+            Self::Plain
+        }
+    }
+
+    fn autosave(self) -> bool {
+        self == Self::Autosave
+    }
+
+    /// The step's page (with its errors) as the answer: through htmx it replaces the
+    /// content of `<main>` (what the user typed is in it, nothing is lost).
+    fn page(self, page: Response) -> Response {
+        let mut page = page;
+        if self != Self::Plain {
+            let h = page.headers_mut();
+            h.insert("hx-retarget", HeaderValue::from_static("#main"));
+            h.insert("hx-reselect", HeaderValue::from_static("#main > *"));
+            h.insert("hx-reswap", HeaderValue::from_static("innerHTML"));
+        }
+        page
+    }
+}
+
+/// What a step save starts from: the form's fields, how they came, and the draft.
+struct StepPost {
+    typed: HashMap<String, String>,
+    posted: Posted,
+    view: ApplicationView,
+}
+
 /// The common start of every step save: the form's fields, checked against CSRF, and the
 /// draft it saves into (or the page that says why it cannot be edited).
 async fn open_step(
@@ -110,13 +168,70 @@ async fn open_step(
     headers: &HeaderMap,
     id: &str,
     fields: Vec<(String, String)>,
-) -> Result<(HashMap<String, String>, ApplicationView), Response> {
+) -> Result<StepPost, Response> {
     let typed = form_map(fields);
     let token = typed.get("csrf_token").map(String::as_str).unwrap_or("");
     user.check_form(headers, token)
         .map_err(IntoResponse::into_response)?;
     let view = editable_draft(state, user, id).await?;
-    Ok((typed, view))
+    Ok(StepPost {
+        posted: Posted::of(headers, &typed),
+        typed,
+        view,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "wizard/_autosaved.html")]
+struct Autosaved {
+    ctx: PageContext,
+    /// "HH:MM" of the save, local time.
+    time: String,
+    version: i64,
+    /// Some typed values did not parse and kept their saved value.
+    skipped: bool,
+    problem: Option<String>,
+    /// The request step: deadline and counters recomputed from what was just saved.
+    counters: Option<Evaluation>,
+}
+
+/// The answer to an autosave that stored the draft.
+fn autosaved(
+    user: &WebUser,
+    view: &ApplicationView,
+    skipped: bool,
+    counters: Option<Evaluation>,
+) -> Response {
+    render(
+        StatusCode::OK,
+        &Autosaved {
+            ctx: context(user, "domande"),
+            time: chrono::Local::now().format("%H:%M").to_string(),
+            version: view.version,
+            skipped,
+            problem: None,
+            counters,
+        },
+    )
+}
+
+/// The answer to an autosave that could not store the draft: the reason in the status line
+/// (e.g. the draft was changed in another window), or the error page of a service error.
+fn autosave_failed(user: &WebUser, view: &ApplicationView, e: ServiceError) -> Response {
+    match save_problem(e, user.lang) {
+        Ok(problem) => render(
+            StatusCode::OK,
+            &Autosaved {
+                ctx: context(user, "domande"),
+                time: String::new(),
+                version: view.version,
+                skipped: false,
+                problem: Some(problem),
+                counters: None,
+            },
+        ),
+        Err(r) => r,
+    }
 }
 
 /// A form field that is a concurrent-save or state problem shows as a message on top.
@@ -510,12 +625,32 @@ pub async fn request_save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+    let StepPost {
+        typed,
+        posted,
+        view,
+    } = match open_step(&state, &user, &headers, &id, fields).await {
         Ok(step) => step,
         Err(r) => return r,
     };
     let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    let saved = view
+        .content
+        .as_ref()
+        .map(|c| c.request.clone())
+        .unwrap_or_default();
     let mut errors = HashMap::new();
+    let mut date = |field: &str, saved: Option<NaiveDate>| {
+        let before = errors.len();
+        let parsed = optional_date(&typed, field, &mut errors);
+        // The autosave keeps the saved date while the typed one does not parse.
+        if errors.len() > before { saved } else { parsed }
+    };
+    let (start, effective_start, end) = (
+        date("data_inizio", saved.start),
+        date("data_inizio_effettivo", saved.effective_start),
+        date("data_fine", saved.end),
+    );
     let section = RequestSection {
         unit_id: get("unita").parse::<i64>().ok().map(UnitId),
         causale: Some(get("causale")).filter(|c| !c.is_empty()),
@@ -530,12 +665,12 @@ pub async fn request_save(
             "riduzione" => Some(ReductionKind::Riduzione),
             _ => None,
         },
-        start: optional_date(&typed, "data_inizio", &mut errors),
-        effective_start: optional_date(&typed, "data_inizio_effettivo", &mut errors),
-        end: optional_date(&typed, "data_fine", &mut errors),
+        start,
+        effective_start,
+        end,
     };
-    if !errors.is_empty() {
-        return request_page(&state, &user, &view, Some(&typed), errors, None).await;
+    if !errors.is_empty() && !posted.autosave() {
+        return posted.page(request_page(&state, &user, &view, Some(&typed), errors, None).await);
     }
     let version = get("versione").parse().unwrap_or(view.version);
     match state
@@ -543,18 +678,37 @@ pub async fn request_save(
         .save_request(&user.principal, view.id, version, section)
         .await
     {
-        Ok(view) => next_step(&view, &typed, "lavoratori"),
+        // The filing deadline and the counters follow the dates as they are typed
+        // (R-APP-3, R-LIM-10).
+        Ok(view) if posted.autosave() => {
+            let eval = evaluate(
+                &state,
+                &user,
+                &view,
+                omnia_services::checks::Section::Request,
+            )
+            .await;
+            autosaved(&user, &view, !errors.is_empty(), Some(eval))
+        }
+        Ok(view) => next_step(&view, &typed, "lavoratori", posted),
+        Err(e) if posted.autosave() => autosave_failed(&user, &view, e),
         Err(e) => match save_problem(e, user.lang) {
-            Ok(problem) => {
-                request_page(&state, &user, &view, Some(&typed), errors, Some(problem)).await
-            }
+            Ok(problem) => posted.page(
+                request_page(&state, &user, &view, Some(&typed), errors, Some(problem)).await,
+            ),
             Err(r) => r,
         },
     }
 }
 
 /// After a save: the next step, or the same one when "Salva" (not "Salva e continua").
-fn next_step(view: &ApplicationView, typed: &HashMap<String, String>, next: &str) -> Response {
+/// Through htmx the browser is sent there with `HX-Redirect`.
+fn next_step(
+    view: &ApplicationView,
+    typed: &HashMap<String, String>,
+    next: &str,
+    posted: Posted,
+) -> Response {
     let stay = typed.get("azione").map(String::as_str) == Some("salva");
     let current = typed.get("sezione").cloned().unwrap_or_default();
     let target = if stay && !current.is_empty() {
@@ -562,7 +716,10 @@ fn next_step(view: &ApplicationView, typed: &HashMap<String, String>, next: &str
     } else {
         format!("/domande/{}/compila/{next}", view.id.0)
     };
-    Redirect::to(&target).into_response()
+    match (posted, HeaderValue::from_str(&target)) {
+        (Posted::Htmx, Ok(location)) => ([("hx-redirect", location)], "").into_response(),
+        _ => Redirect::to(&target).into_response(),
+    }
 }
 
 // ---- workers -------------------------------------------------------------------------
@@ -687,11 +844,20 @@ pub async fn workers_save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+    let StepPost {
+        typed,
+        posted,
+        view,
+    } = match open_step(&state, &user, &headers, &id, fields).await {
         Ok(step) => step,
         Err(r) => return r,
     };
     let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    let saved: HashMap<WorkerId, i64> = view
+        .content
+        .as_ref()
+        .map(|c| c.workers.iter().map(|w| (w.worker_id, w.hours)).collect())
+        .unwrap_or_default();
     let mut errors = HashMap::new();
     let mut entries = Vec::new();
     for (field, value) in &typed {
@@ -714,11 +880,19 @@ pub async fn workers_save(
                     field.clone(),
                     "Indicare un numero intero di ore (0 per escludere il lavoratore).".into(),
                 );
+                // The autosave keeps the saved hours while the typed ones do not parse.
+                if let Some(hours) = saved.get(&WorkerId(worker)) {
+                    entries.push(WorkerEntry {
+                        worker_id: WorkerId(worker),
+                        hours: *hours,
+                    });
+                }
             }
         }
     }
-    if !errors.is_empty() {
-        return workers_page(&state, &user, &view, Some(&typed), errors, None, None).await;
+    if !errors.is_empty() && !posted.autosave() {
+        return posted
+            .page(workers_page(&state, &user, &view, Some(&typed), errors, None, None).await);
     }
     entries.sort_by_key(|e| e.worker_id.0);
     let version = get("versione").parse().unwrap_or(view.version);
@@ -727,9 +901,13 @@ pub async fn workers_save(
         .save_workers(&user.principal, view.id, version, entries)
         .await
     {
-        Ok(view) => next_step(&view, &typed, "forza"),
+        Ok(view) if posted.autosave() => autosaved(&user, &view, !errors.is_empty(), None),
+        Ok(view) => next_step(&view, &typed, "forza", posted),
+        Err(e) if posted.autosave() => autosave_failed(&user, &view, e),
         Err(e) => match save_problem(e, user.lang) {
-            Ok(p) => workers_page(&state, &user, &view, Some(&typed), errors, None, Some(p)).await,
+            Ok(p) => posted.page(
+                workers_page(&state, &user, &view, Some(&typed), errors, None, Some(p)).await,
+            ),
             Err(r) => r,
         },
     }
@@ -899,15 +1077,27 @@ pub async fn declarations_save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+    let StepPost {
+        typed,
+        posted,
+        view,
+    } = match open_step(&state, &user, &headers, &id, fields).await {
         Ok(step) => step,
         Err(r) => return r,
     };
     let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
     let mut errors = HashMap::new();
+    let union_date = optional_date(&typed, "data_sindacale", &mut errors);
     let section = DeclarationsSection {
         union_done: Some(typed.contains_key("sindacale")),
-        union_date: optional_date(&typed, "data_sindacale", &mut errors),
+        // The autosave keeps the saved date while the typed one does not parse.
+        union_date: if errors.is_empty() {
+            union_date
+        } else {
+            view.content
+                .as_ref()
+                .and_then(|c| c.declarations.union_date)
+        },
         union_with: Some(get("sindacati")).filter(|s| !s.is_empty()),
         payment_mode: Some(if get("pagamento") == "pagamento_diretto" {
             PaymentMode::PagamentoDiretto
@@ -916,8 +1106,8 @@ pub async fn declarations_save(
         }),
         financial_difficulty: typed.contains_key("difficolta_finanziaria"),
     };
-    if !errors.is_empty() {
-        return declarations_page(&user, &view, Some(&typed), errors, None);
+    if !errors.is_empty() && !posted.autosave() {
+        return posted.page(declarations_page(&user, &view, Some(&typed), errors, None));
     }
     let version = get("versione").parse().unwrap_or(view.version);
     match state
@@ -925,9 +1115,17 @@ pub async fn declarations_save(
         .save_declarations(&user.principal, view.id, version, section)
         .await
     {
-        Ok(view) => next_step(&view, &typed, "riepilogo"),
+        Ok(view) if posted.autosave() => autosaved(&user, &view, !errors.is_empty(), None),
+        Ok(view) => next_step(&view, &typed, "riepilogo", posted),
+        Err(e) if posted.autosave() => autosave_failed(&user, &view, e),
         Err(e) => match save_problem(e, user.lang) {
-            Ok(p) => declarations_page(&user, &view, Some(&typed), errors, Some(p)),
+            Ok(p) => posted.page(declarations_page(
+                &user,
+                &view,
+                Some(&typed),
+                errors,
+                Some(p),
+            )),
             Err(r) => r,
         },
     }
@@ -1272,7 +1470,11 @@ pub async fn report_save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+    let StepPost {
+        typed,
+        posted,
+        view,
+    } = match open_step(&state, &user, &headers, &id, fields).await {
         Ok(step) => step,
         Err(r) => return r,
     };
@@ -1298,9 +1500,11 @@ pub async fn report_save(
         .save_report(&user.principal, view.id, version, section)
         .await
     {
-        Ok(view) => next_step(&view, &typed, "indicatori"),
+        Ok(view) if posted.autosave() => autosaved(&user, &view, false, None),
+        Ok(view) => next_step(&view, &typed, "indicatori", posted),
+        Err(e) if posted.autosave() => autosave_failed(&user, &view, e),
         Err(e) => match save_problem(e, user.lang) {
-            Ok(p) => report_page(&user, &view, Some(p)),
+            Ok(p) => posted.page(report_page(&user, &view, Some(p))),
             Err(r) => r,
         },
     }
@@ -1603,18 +1807,29 @@ pub async fn indicators_save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     use omnia_services::drafts::{IndicatorValues, QuarterIndicators, YearIndicators};
-    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+    let StepPost {
+        typed,
+        posted,
+        view,
+    } = match open_step(&state, &user, &headers, &id, fields).await {
         Ok(step) => step,
         Err(r) => return r,
     };
     let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    let saved = view
+        .content
+        .as_ref()
+        .and_then(|c| c.indicators.clone())
+        .unwrap_or_default();
     let mut errors = Vec::new();
-    let mut read = |prefix: String| -> IndicatorValues {
+    // `before`: the saved values, which the autosave keeps while a typed amount does not parse.
+    let mut read = |prefix: String, before: Option<IndicatorValues>| -> IndicatorValues {
+        let before = before.unwrap_or_default();
         let mut one = |key: &str| match cents(&get(&format!("{prefix}_{key}"))) {
             Ok(v) => v,
             Err(()) => {
                 errors.push(format!("{prefix}_{key}"));
-                None
+                value_of(&before, key)
             }
         };
         IndicatorValues {
@@ -1636,7 +1851,10 @@ pub async fn indicators_save(
             .iter()
             .map(|y| YearIndicators {
                 year: *y,
-                values: read(format!("a_{y}")),
+                values: read(
+                    format!("a_{y}"),
+                    saved.years.iter().find(|r| r.year == *y).map(|r| r.values),
+                ),
             })
             .collect(),
         quarters: years
@@ -1645,14 +1863,27 @@ pub async fn indicators_save(
             .map(|(y, q)| QuarterIndicators {
                 year: y,
                 quarter: q,
-                values: read(format!("t_{y}_{q}")),
+                values: read(
+                    format!("t_{y}_{q}"),
+                    saved
+                        .quarters
+                        .iter()
+                        .find(|r| r.year == y && r.quarter == q)
+                        .map(|r| r.values),
+                ),
             })
             .collect(),
     };
-    if !errors.is_empty() {
+    if !errors.is_empty() && !posted.autosave() {
         let message =
             "Importi non validi: usare cifre, con la virgola per i decimali (es. 1.234,56).";
-        return indicators_page(&user, &view, Some(&typed), errors, Some(message.into()));
+        return posted.page(indicators_page(
+            &user,
+            &view,
+            Some(&typed),
+            errors,
+            Some(message.into()),
+        ));
     }
     let version = get("versione").parse().unwrap_or(view.version);
     match state
@@ -1660,9 +1891,17 @@ pub async fn indicators_save(
         .save_indicators(&user.principal, view.id, version, section)
         .await
     {
-        Ok(view) => next_step(&view, &typed, "dichiarazioni"),
+        Ok(view) if posted.autosave() => autosaved(&user, &view, !errors.is_empty(), None),
+        Ok(view) => next_step(&view, &typed, "dichiarazioni", posted),
+        Err(e) if posted.autosave() => autosave_failed(&user, &view, e),
         Err(e) => match save_problem(e, user.lang) {
-            Ok(p) => indicators_page(&user, &view, Some(&typed), Vec::new(), Some(p)),
+            Ok(p) => posted.page(indicators_page(
+                &user,
+                &view,
+                Some(&typed),
+                Vec::new(),
+                Some(p),
+            )),
             Err(r) => r,
         },
     }
@@ -1758,11 +1997,20 @@ pub async fn headcount_save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     use omnia_services::drafts::HeadcountEntry;
-    let (typed, view) = match open_step(&state, &user, &headers, &id, fields).await {
+    let StepPost {
+        typed,
+        posted,
+        view,
+    } = match open_step(&state, &user, &headers, &id, fields).await {
         Ok(step) => step,
         Err(r) => return r,
     };
     let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    let saved = view
+        .content
+        .as_ref()
+        .and_then(|c| c.headcount.clone())
+        .unwrap_or_default();
     let mut invalid = Vec::new();
     let mut entries = Vec::new();
     for i in 0..64 {
@@ -1789,12 +2037,21 @@ pub async fn headcount_save(
                 if w.is_none() {
                     invalid.push(workers_field);
                 }
+                // The autosave keeps the saved row (rows are shown in saved order) while
+                // the typed one does not parse.
+                entries.extend(saved.get(i).cloned());
             }
         }
     }
-    if !invalid.is_empty() {
+    if !invalid.is_empty() && !posted.autosave() {
         let message = "Controllare le righe segnalate: orario settimanale da 1 a 48 ore, numero medio di lavoratori con al massimo due decimali.";
-        return headcount_page(&user, &view, Some(&typed), invalid, Some(message.into()));
+        return posted.page(headcount_page(
+            &user,
+            &view,
+            Some(&typed),
+            invalid,
+            Some(message.into()),
+        ));
     }
     let version = get("versione").parse().unwrap_or(view.version);
     match state
@@ -1802,9 +2059,17 @@ pub async fn headcount_save(
         .save_headcount(&user.principal, view.id, version, entries)
         .await
     {
-        Ok(view) => next_step(&view, &typed, "relazione"),
+        Ok(view) if posted.autosave() => autosaved(&user, &view, !invalid.is_empty(), None),
+        Ok(view) => next_step(&view, &typed, "relazione", posted),
+        Err(e) if posted.autosave() => autosave_failed(&user, &view, e),
         Err(e) => match save_problem(e, user.lang) {
-            Ok(p) => headcount_page(&user, &view, Some(&typed), Vec::new(), Some(p)),
+            Ok(p) => posted.page(headcount_page(
+                &user,
+                &view,
+                Some(&typed),
+                Vec::new(),
+                Some(p),
+            )),
             Err(r) => r,
         },
     }
