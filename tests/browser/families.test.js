@@ -36,10 +36,24 @@ async function mainText(page) {
   return (await page.locator('main').innerText()).replace(/\s+/g, ' ');
 }
 
+/** Clicks a step's button and waits for the page it leads to (with JavaScript the button
+ *  posts through htmx, which answers HX-Redirect: the navigation comes a moment later). */
 async function saveAndContinue(page, next) {
+  const expected = new RegExp(`/compila/${next}$`);
   await page.getByRole('button', { name: 'Salva e continua' }).click();
+  await page.waitForURL((url) => expected.test(url.pathname), { timeout: 15_000 }).catch(() => {});
   await page.waitForLoadState('load');
-  assert.match(new URL(page.url()).pathname, new RegExp(`/compila/${next}$`), `expected ${next}: ${(await mainText(page)).slice(0, 400)}`);
+  assert.match(new URL(page.url()).pathname, expected, `expected ${next}: ${(await mainText(page)).slice(0, 400)}`);
+}
+
+/** Waits until the step's status line reports a new autosave (issue 4 §8). */
+async function clearStatus(page) {
+  await page.locator('#salvataggio').evaluate((el) => { el.textContent = ''; });
+}
+async function waitForAutosave(page) {
+  await page.locator('#salvataggio', { hasText: 'Salvato alle' }).waitFor({ timeout: 15_000 });
+  const text = await page.locator('#salvataggio').innerText();
+  assert.doesNotMatch(text, /non riuscito/, text);
 }
 
 async function fileApplication({ username, benefit, days }) {
@@ -133,6 +147,70 @@ async function fileApplication({ username, benefit, days }) {
     await browser.close();
   }
 }
+
+// Issue 4 §8: drafts are saved automatically. Each step saves itself while the user types
+// (the status line says "Salvato alle HH:MM"), the deadline and the counters follow the dates,
+// a button pressed while an autosave is in flight waits for it (no concurrent_update), and a
+// reload shows what was typed.
+test('autosave: typed values are saved without a button, and a button right after never conflicts', async () => {
+  const browser = await launchBrowser({ javaScriptEnabled: true });
+  const page = await browser.context.newPage();
+  try {
+    await page.goto(`${server.baseUrl}/login`);
+    await page.fill('#username', 'datore.meccanica');
+    await page.fill('#password', PASSWORD);
+    await page.getByRole('button', { name: 'Accedi' }).click();
+    await page.waitForLoadState('load');
+    await page.goto(`${server.baseUrl}/domande/nuova`);
+    await page.getByRole('button', { name: 'Continua' }).click();
+    await page.waitForLoadState('load');
+    const request = new URL(page.url()).pathname;
+    assert.match(request, /\/compila\/richiesta$/);
+    const base = request.replace(/\/compila\/richiesta$/, '');
+
+    // Request: no button pressed; the counters appear as soon as causale and dates are there.
+    const first = async (select) =>
+      page.$$eval(`select[name="${select}"] option`, (opts) => (opts.find((o) => o.value !== '') || {}).value);
+    await page.selectOption('select[name="unita"]', await first('unita'));
+    await page.selectOption('select[name="causale"]', 'MLC');
+    await page.selectOption('select[name="tipo"]', 'sospensione');
+    const monday = mondayOffset() + 21;
+    await page.fill('input[name="data_inizio"]', isoDate(monday));
+    await clearStatus(page);
+    await page.fill('input[name="data_fine"]', isoDate(monday + 4));
+    await waitForAutosave(page);
+    await page.locator('#termine').waitFor({ timeout: 15_000 });
+    assert.equal(new URL(page.url()).pathname, request, 'the autosave does not leave the page');
+    await checkA11y(page, 'autosave: richiesta salvata');
+    // Reload: what was typed is there.
+    await clearStatus(page);
+    await page.fill('input[name="data_fine"]', isoDate(monday + 3));
+    await waitForAutosave(page);
+    await page.reload();
+    assert.equal(await page.inputValue('input[name="data_fine"]'), isoDate(monday + 3));
+    assert.equal(await page.inputValue('select[name="causale"]'), 'MLC');
+    await saveAndContinue(page, 'lavoratori');
+
+    // Workers: one value saved by the autosave, then another typed and the button pressed at
+    // once — leaving the field autosaves it while the button's request waits its turn.
+    const workers = await page.$$eval('input[name^="ore_"]', (els) => els.map((e) => e.name));
+    await clearStatus(page);
+    await page.fill(`input[name="${workers[0]}"]`, '16');
+    await waitForAutosave(page);
+    await page.fill(`input[name="${workers[1]}"]`, '24');
+    await saveAndContinue(page, 'forza');
+    assert.doesNotMatch(await mainText(page), /modificata|non riuscito/i);
+    await page.goto(`${server.baseUrl}${base}/compila/lavoratori`);
+    assert.equal(await page.inputValue(`input[name="${workers[0]}"]`), '16');
+    assert.equal(await page.inputValue(`input[name="${workers[1]}"]`), '24');
+    assert.deepEqual(browser.problems, [], 'CSP violations, script errors or missing assets');
+  } catch (err) {
+    err.message += `\n(page: ${page.url()})\nserver log (tail):\n${server.log().slice(-3000)}`;
+    throw err;
+  } finally {
+    await browser.close();
+  }
+});
 
 test('AIS of the FIS: commerce employer with more than 5 employees', async () => {
   await fileApplication({ username: 'datore.commercio', benefit: 'ais_fis', days: 16 });

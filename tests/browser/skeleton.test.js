@@ -66,6 +66,14 @@ async function fieldError(page, selector) {
   return texts.filter(Boolean).join(' ');
 }
 
+/** Clicks a button and waits for the page it leads to: with JavaScript a wizard step's button
+ *  posts through htmx, answered with HX-Redirect, so the navigation starts a moment later. */
+async function clickAndFollow(page, name, path) {
+  await page.getByRole('button', { name }).click();
+  await page.waitForURL((url) => path.test(url.pathname), { timeout: 15_000 }).catch(() => {});
+  await page.waitForLoadState('load');
+}
+
 async function login(page, a11y, username, password = PASSWORD) {
   await page.goto(`${server.baseUrl}/login`);
   await a11y(page, 'login');
@@ -162,8 +170,7 @@ async function walk({ javaScriptEnabled, weekOffset }) {
       await page.selectOption('select[name="tipo"]', 'sospensione');
       await page.fill('input[name="data_inizio"]', start);
       await page.fill('input[name="data_fine"]', dataFine);
-      await page.getByRole('button', { name: 'Salva e continua' }).click();
-      await page.waitForLoadState('load');
+      await clickAndFollow(page, 'Salva e continua', /\/compila\/lavoratori$/);
     };
     await fillRequest(isoDate(monday - 3));
     assert.match(new URL(page.url()).pathname, /\/compila\/lavoratori$/);
@@ -174,14 +181,12 @@ async function walk({ javaScriptEnabled, weekOffset }) {
     assert.ok(workers.length >= 2, 'the unit lists its workers');
     await page.fill(`input[name="${workers[0]}"]`, '16');
     await page.fill(`input[name="${workers[1]}"]`, '16');
-    await page.getByRole('button', { name: 'Salva e continua' }).click();
-    await page.waitForLoadState('load');
+    await clickAndFollow(page, 'Salva e continua', /\/compila\/forza$/);
     // The workforce of the previous semester, pre-filled from the registry (R-LIM-5).
     assert.match(new URL(page.url()).pathname, /\/compila\/forza$/);
     assert.notEqual(await page.inputValue('input[name="orario_0"]'), '', 'pre-filled from the registry');
     await a11y(page, 'bozza: forza aziendale');
-    await page.getByRole('button', { name: 'Salva e continua' }).click();
-    await page.waitForLoadState('load');
+    await clickAndFollow(page, 'Salva e continua', /\/compila\/relazione$/);
     assert.match(new URL(page.url()).pathname, /\/compila\/relazione$/);
     await a11y(page, 'bozza: relazione tecnica');
 
@@ -189,8 +194,7 @@ async function walk({ javaScriptEnabled, weekOffset }) {
     for (const name of await page.$$eval('textarea[name^="rt_"]', (els) => els.map((e) => e.name))) {
       await page.fill(`textarea[name="${name}"]`, 'Calo degli ordini del 30 % nel semestre.');
     }
-    await page.getByRole('button', { name: 'Salva e continua' }).click();
-    await page.waitForLoadState('load');
+    await clickAndFollow(page, 'Salva e continua', /\/compila\/indicatori$/);
     assert.match(new URL(page.url()).pathname, /\/compila\/indicatori$/);
     await a11y(page, 'bozza: indicatori');
 
@@ -198,8 +202,7 @@ async function walk({ javaScriptEnabled, weekOffset }) {
     for (const name of await page.$$eval('input[name^="a_"]', (els) => els.map((e) => e.name))) {
       await page.fill(`input[name="${name}"]`, '1.250.000,00');
     }
-    await page.getByRole('button', { name: 'Salva e continua' }).click();
-    await page.waitForLoadState('load');
+    await clickAndFollow(page, 'Salva e continua', /\/compila\/dichiarazioni$/);
     assert.match(new URL(page.url()).pathname, /\/compila\/dichiarazioni$/);
     await a11y(page, 'bozza: dichiarazioni');
     // Bootstrap Italia draws the checkbox on its label: a person clicks the label.
@@ -207,8 +210,7 @@ async function walk({ javaScriptEnabled, weekOffset }) {
     assert.ok(await page.locator('#sindacale').isChecked());
     await page.fill('input[name="data_sindacale"]', isoDate(-3));
     await page.fill('input[name="sindacati"]', 'FIOM, FIM, UILM');
-    await page.getByRole('button', { name: 'Salva e continua' }).click();
-    await page.waitForLoadState('load');
+    await clickAndFollow(page, 'Salva e continua', /\/compila\/riepilogo$/);
     assert.match(new URL(page.url()).pathname, /\/compila\/riepilogo$/);
 
     // The review shows the blocking error (end before start), with a link to correct it.
