@@ -3,6 +3,7 @@
 //! - [`ids`]: validated identifiers (codice fiscale, partita IVA, matricola, IBAN, ticket, …)
 //! - [`benefit`]: benefits and solidarity funds
 //! - [`application`]: reduction kind and periods
+//! - [`quantity`]: hours, or whole days for CISOA, requested per worker
 //! - [`reference`]: date-effective reference data (causali, massimali, rates, regimes)
 //! - [`simulation`]: the verdict for `POST /api/v1/simulations` and `omnia simulate`
 //!
@@ -18,5 +19,6 @@ pub mod findings;
 pub mod ids;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod quantity;
 pub mod reference;
 pub mod simulation;

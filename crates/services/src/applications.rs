@@ -9,13 +9,15 @@ use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
 use omnia_domain::evaluation::selection::Suggestion;
 use omnia_domain::ids::{AuthorisationNumber, ProtocolNumber, Ticket};
+use omnia_domain::quantity::{QuantityError, QuantityUnit, Requested};
 use omnia_domain::reference::Reference;
 use omnia_store::applications::{ApplicationListRow, NewApplicationRow};
 use omnia_store::audit::NewAuditEvent;
 use omnia_store::{
-    ApplicationId, ApplicationRow, ApplicationState, EmployerId, OfficeId, Qualifica, Role, Tx,
-    UnitId, UserId, WorkerId,
+    ApplicationId, ApplicationRow, ApplicationState, ApplicationWorkerRow, EmployerId, OfficeId,
+    Qualifica, Role, Tx, UnitId, UserId, WorkerId,
 };
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::scope::office_sees;
@@ -63,8 +65,9 @@ pub enum Outcome {
     Rejected,
 }
 
-/// An operator's decision (R-IST-3). `hours` lists authorised hours per worker for a
-/// partial authorisation (workers not listed get 0); `None` authorises everything requested.
+/// An operator's decision (R-IST-3). `hours` (CISOA: `days`, R-LIM-9) lists what is
+/// authorised per worker for a partial authorisation (workers not listed get 0); `None`
+/// authorises everything requested.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
@@ -73,6 +76,10 @@ pub struct Decision {
     pub motivation: Option<String>,
     #[schema(value_type = Option<Vec<Vec<i64>>>)]
     pub hours: Option<Vec<(WorkerId, u32)>>,
+    /// CISOA only: whole days authorised per worker.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Vec<i64>>>)]
+    pub days: Option<Vec<(WorkerId, u32)>>,
 }
 
 // ---- views ---------------------------------------------------------------------------
@@ -111,8 +118,12 @@ pub struct WorkerLine {
     pub cf: String,
     /// "Surname Name".
     pub name: String,
+    /// CISOA: the hours the days stand for (days × contractual daily hours, P27).
     pub hours_requested: i64,
     pub hours_authorised: Option<i64>,
+    /// CISOA only: whole days (R-LIM-9).
+    pub days_requested: Option<i64>,
+    pub days_authorised: Option<i64>,
 }
 
 /// Everything a page needs about one application.
@@ -189,7 +200,7 @@ pub(crate) fn internal(what: &str) -> ServiceError {
     ServiceError::Internal(what.to_owned())
 }
 
-fn parse_benefit(s: &str) -> Result<Benefit, ServiceError> {
+pub(crate) fn parse_benefit(s: &str) -> Result<Benefit, ServiceError> {
     Benefit::parse(s).ok_or_else(|| internal("stored benefit"))
 }
 
@@ -277,6 +288,8 @@ async fn load_view(
             name: format!("{} {}", l.surname, l.name),
             hours_requested: l.hours_requested,
             hours_authorised: l.hours_authorised,
+            days_requested: l.days_requested,
+            days_authorised: l.days_authorised,
         })
         .collect();
     let total_hours_requested = workers.iter().map(|w| w.hours_requested).sum();
@@ -412,7 +425,7 @@ impl Services {
         })
         .await?;
         for w in &input.workers {
-            tx.insert_application_worker(id, w.worker_id, i64::from(w.hours))
+            tx.insert_application_worker(id, w.worker_id, i64::from(w.hours), None)
                 .await?;
         }
         tx.append_audit(audit(
@@ -1072,37 +1085,71 @@ impl Services {
             .filter(|m| !m.is_empty());
         let mut errors = Vec::new();
 
-        // Hours per worker, validated against the request.
-        let mut authorised: Vec<(WorkerId, i64)> = match (d.outcome, &d.hours) {
+        // Hours per worker (CISOA: whole days, R-LIM-9), validated against the request.
+        let unit = QuantityUnit::of(parse_benefit(&app.benefit)?);
+        let requested_of = |l: &ApplicationWorkerRow| match unit {
+            QuantityUnit::Hours => l.hours_requested,
+            QuantityUnit::Days => l.days_requested.unwrap_or(0),
+        };
+        let (list, other, field) = match unit {
+            QuantityUnit::Hours => (&d.hours, &d.days, "ore_autorizzate"),
+            QuantityUnit::Days => (&d.days, &d.hours, "giorni_autorizzati"),
+        };
+        if other.is_some() {
+            let e = match unit {
+                QuantityUnit::Hours => QuantityError::DaysOnlyForCisoa,
+                QuantityUnit::Days => QuantityError::CisoaInDays,
+            };
+            errors.push(FieldError::new(
+                format!("/{}", e.field()),
+                field,
+                e.code(),
+                e.message_it(),
+                e.message_en(),
+            ));
+        }
+        let ptr = unit.field();
+        let mut authorised: Vec<(WorkerId, i64)> = match (d.outcome, list) {
             (Outcome::Rejected, _) => lines.iter().map(|l| (l.worker_id, 0)).collect(),
             (Outcome::Authorised, None) => lines
                 .iter()
-                .map(|l| (l.worker_id, l.hours_requested))
+                .map(|l| (l.worker_id, requested_of(l)))
                 .collect(),
-            (Outcome::Authorised, Some(hours)) => {
+            (Outcome::Authorised, Some(amounts)) => {
                 let mut seen = HashSet::new();
-                for (i, (w, h)) in hours.iter().enumerate() {
+                for (i, (w, h)) in amounts.iter().enumerate() {
                     match lines.iter().find(|l| l.worker_id == *w) {
                         None => errors.push(FieldError::new(
-                            format!("/hours/{i}/0"),
-                            format!("ore_autorizzate_{w}"),
+                            format!("/{ptr}/{i}/0"),
+                            format!("{field}_{w}"),
                             "unknown_worker",
                             "Lavoratore non compreso nella domanda.",
                             "Worker not included in the application.",
                         )),
                         Some(_) if !seen.insert(*w) => errors.push(FieldError::new(
-                            format!("/hours/{i}/0"),
-                            format!("ore_autorizzate_{w}"),
+                            format!("/{ptr}/{i}/0"),
+                            format!("{field}_{w}"),
                             "duplicate_worker",
                             "Lavoratore indicato più di una volta.",
                             "Worker listed more than once.",
                         )),
-                        Some(l) if i64::from(*h) > l.hours_requested => errors.push(FieldError::new(
-                            format!("/hours/{i}/1"),
-                            format!("ore_autorizzate_{w}"),
-                            "hours_above_requested",
-                            format!("Le ore autorizzate non possono superare quelle richieste ({}).", l.hours_requested),
-                            format!("Authorised hours cannot exceed the requested ones ({}).", l.hours_requested),
+                        Some(l) if i64::from(*h) > requested_of(l) => errors.push(FieldError::new(
+                            format!("/{ptr}/{i}/1"),
+                            format!("{field}_{w}"),
+                            match unit {
+                                QuantityUnit::Hours => "hours_above_requested",
+                                QuantityUnit::Days => "days_above_requested",
+                            },
+                            format!(
+                                "Le {} autorizzate non possono superare quelle richieste ({}).",
+                                unit.label_it(),
+                                requested_of(l)
+                            ),
+                            format!(
+                                "Authorised {} cannot exceed the requested ones ({}).",
+                                unit.label_en(),
+                                requested_of(l)
+                            ),
                         )),
                         Some(_) => {}
                     }
@@ -1110,12 +1157,12 @@ impl Services {
                 lines
                     .iter()
                     .map(|l| {
-                        let h = hours
+                        let h = amounts
                             .iter()
                             .find(|(w, _)| *w == l.worker_id)
                             .map(|(_, h)| i64::from(*h))
                             .unwrap_or(0);
-                        (l.worker_id, h.min(l.hours_requested))
+                        (l.worker_id, h.min(requested_of(l)))
                     })
                     .collect()
             }
@@ -1124,7 +1171,7 @@ impl Services {
         let full = lines.iter().all(|l| {
             authorised
                 .iter()
-                .any(|(w, h)| *w == l.worker_id && *h == l.hours_requested)
+                .any(|(w, h)| *w == l.worker_id && *h == requested_of(l))
         });
         let state = match d.outcome {
             Outcome::Rejected => ApplicationState::Rejected,
@@ -1192,8 +1239,22 @@ impl Services {
             return Err(concurrent());
         }
         authorised.sort();
-        for (w, h) in &authorised {
-            tx.set_hours_authorised(id, *w, *h).await?;
+        let staff = tx.workers_of_employer(app.employer_id).await?;
+        for (w, a) in &authorised {
+            // CISOA: the days, and the hours they stand for (P27) for the flows' checks.
+            let (hours, days) = match unit {
+                QuantityUnit::Hours => (*a, None),
+                QuantityUnit::Days => {
+                    let hours = staff.iter().find(|s| s.id == *w).map_or(0, |s| {
+                        Requested::Days(u32::try_from(*a).unwrap_or(0)).whole_hours(
+                            Decimal::from(s.weekly_hours),
+                            u32::try_from(s.working_days_per_week).unwrap_or(0),
+                        )
+                    });
+                    (hours, Some(*a))
+                }
+            };
+            tx.set_hours_authorised(id, *w, hours, days).await?;
         }
         tx.append_audit(audit(
             o.actor(),
@@ -1204,7 +1265,7 @@ impl Services {
                 "employer_id": app.employer_id,
                 "outcome": state.as_str(),
                 "authorisation_number": number,
-                "hours_authorised": total,
+                unit.field(): total,
             }),
         ))
         .await?;

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{Datelike, NaiveDate};
 use omnia_domain::application::Period;
 use omnia_domain::benefit::Benefit;
+use omnia_domain::calendar::WorkPattern;
 use omnia_domain::evaluation::deadlines;
+use omnia_domain::quantity::{QuantityError, QuantityUnit, Requested};
 use omnia_domain::reference::Causale;
 use omnia_domain::simulation;
 use omnia_store::{ApplicationId, ApplicationRow, ApplicationState, Qualifica, Tx};
@@ -162,7 +164,9 @@ pub const CATALOGUE: &[(&str, CheckSeverity, &str, Section)] = &[
     ("duplicate_worker", Blocking, "R-APP-5", Section::Workers),
     ("dirigente_excluded", Blocking, "R-ELIG-1", Section::Workers),
     ("hours_out_of_range", Blocking, "R-APP", Section::Workers),
-    ("cisoa_whole_days", Blocking, "R-LIM-9", Section::Workers),
+    ("cisoa_in_days", Blocking, "R-LIM-9", Section::Workers),
+    ("days_only_for_cisoa", Blocking, "R-LIM-9", Section::Workers),
+    ("days_out_of_range", Blocking, "R-LIM-9", Section::Workers),
     ("seniority", Blocking, "R-ELIG-2", Section::Workers),
     ("cisoa_181_days", Blocking, "R-ELIG-3", Section::Workers),
     (
@@ -735,30 +739,42 @@ impl Services {
                     format!("{who} is a dirigente: executives are excluded (R-ELIG-1)."),
                 ));
             }
-            let max = crate::drafts::max_hours(w, r.start, r.end);
-            let hptr = format!("/workers/{i}/hours");
-            let hfield = format!("ore_{}", we.worker_id);
-            if we.hours <= 0 || we.hours > max {
-                out.push(f(
-                    "hours_out_of_range",
-                    hptr.clone(),
-                    hfield.clone(),
-                    format!("{who}: le ore devono essere tra 1 e {max} (orario settimanale {} × settimane del periodo).", w.weekly_hours),
-                    format!("{who}: hours must be between 1 and {max} (weekly hours {} × weeks of the period).", w.weekly_hours),
-                ));
-            }
-            if benefit == Benefit::Cisoa && w.working_days_per_week > 0 {
-                let daily = w.weekly_hours / w.working_days_per_week;
-                if daily > 0
-                    && w.weekly_hours % w.working_days_per_week == 0
-                    && we.hours % daily != 0
-                {
+            // R-LIM-9: CISOA in whole days, the others in hours; within the period.
+            let unit = QuantityUnit::of(benefit);
+            let qptr = format!("/workers/{i}/{}", unit.field());
+            let qfield = format!("{}_{}", crate::drafts::quantity_field(unit), we.worker_id);
+            match we.quantity(benefit) {
+                Err(e @ (QuantityError::CisoaInDays | QuantityError::DaysOnlyForCisoa)) => {
                     out.push(f(
-                        "cisoa_whole_days",
-                        hptr,
-                        hfield,
-                        format!("{who}: la CISOA si chiede a giornate intere ({daily} ore al giorno): {} ore non sono un numero intero di giornate.", we.hours),
-                        format!("{who}: CISOA is requested in whole days ({daily} hours a day): {} hours are not a whole number of days.", we.hours),
+                        e.code(),
+                        format!("/workers/{i}/{}", e.field()),
+                        qfield.clone(),
+                        format!("{who}: {}", e.message_it()),
+                        format!("{who}: {}", e.message_en()),
+                    ));
+                }
+                Ok(Requested::Days(d))
+                    if i64::from(d) <= crate::drafts::max_days(w, r.start, r.end) => {}
+                Ok(Requested::Hours(h))
+                    if i64::from(h) <= crate::drafts::max_hours(w, r.start, r.end) => {}
+                _ if unit == QuantityUnit::Days => {
+                    let max = crate::drafts::max_days(w, r.start, r.end);
+                    out.push(f(
+                        "days_out_of_range",
+                        qptr.clone(),
+                        qfield.clone(),
+                        format!("{who}: le giornate devono essere tra 1 e {max} (giornate lavorative settimanali {} × settimane del periodo).", w.working_days_per_week),
+                        format!("{who}: days must be between 1 and {max} (working days per week {} × weeks of the period).", w.working_days_per_week),
+                    ));
+                }
+                _ => {
+                    let max = crate::drafts::max_hours(w, r.start, r.end);
+                    out.push(f(
+                        "hours_out_of_range",
+                        qptr.clone(),
+                        qfield.clone(),
+                        format!("{who}: le ore devono essere tra 1 e {max} (orario settimanale {} × settimane del periodo).", w.weekly_hours),
+                        format!("{who}: hours must be between 1 and {max} (weekly hours {} × weeks of the period).", w.weekly_hours),
                     ));
                 }
             }
@@ -1125,6 +1141,7 @@ impl Services {
                 })
             })
             .collect();
+        let staff = tx.workers_of_employer(employer.id).await?;
         let mut history = Vec::new();
         // R-LIM-1: each link of the proroga's chain extends the next one.
         let extends_of = |id: ApplicationId| {
@@ -1144,7 +1161,7 @@ impl Services {
             };
             let extends = extends_of(row.id);
             let hours = row.hours_authorised.unwrap_or(row.hours_requested);
-            history.push(serde_json::json!({
+            let mut entry = serde_json::json!({
                 "id": row.id.to_string(),
                 "benefit": row.benefit,
                 "fund": if row.benefit == "ais_fondo" { serde_json::to_value(classification.fund).unwrap_or_default() } else { serde_json::Value::Null },
@@ -1153,16 +1170,24 @@ impl Services {
                 "period": { "start": row.start_date, "end": row.end_date },
                 "hours": hours.to_string(),
                 "extends": extends,
-            }));
+            });
+            if row.benefit == Benefit::Cisoa.code() {
+                entry["workers"] = cisoa_history_days(tx, &row, unit.working_days_per_week, &staff)
+                    .await?
+                    .into();
+            }
+            history.push(entry);
         }
-        let staff = tx.workers_of_employer(employer.id).await?;
         let mut workers = Vec::new();
         let mut seen = HashSet::new();
         for we in &content.workers {
             let Some(w) = staff.iter().find(|w| w.id == we.worker_id) else {
                 continue;
             };
-            if we.hours <= 0 || !seen.insert(w.id) {
+            let Ok(q) = we.quantity(benefit) else {
+                continue;
+            };
+            if !seen.insert(w.id) {
                 continue;
             }
             let kind = if benefit == Benefit::Cisoa {
@@ -1170,13 +1195,18 @@ impl Services {
             } else {
                 w.qualifica.as_str()
             };
-            workers.push(serde_json::json!({
+            let mut line = serde_json::json!({
                 "codice_fiscale": w.cf,
                 "kind": kind,
                 "weekly_hours": w.weekly_hours.to_string(),
                 "hourly_wage": (Decimal::from(w.hourly_wage_cents) / Decimal::from(100)).to_string(),
-                "hours": we.hours.to_string(),
-            }));
+            });
+            // CISOA in whole days (R-LIM-9): the engine counts them and derives the hours.
+            match q {
+                Requested::Hours(h) => line["hours"] = h.to_string().into(),
+                Requested::Days(d) => line["days"] = d.into(),
+            }
+            workers.push(line);
         }
         let r = &content.request;
         let input = serde_json::json!({
@@ -1216,4 +1246,39 @@ impl Services {
             Err(e) => Ok(Err(format!("{} ({})", e.message, e.pointer))),
         }
     }
+}
+
+/// The days per worker of a past CISOA application (R-LIM-9): its authorised (else requested)
+/// whole days, placed on the first working days of its period (P27).
+async fn cisoa_history_days(
+    tx: &mut Tx,
+    row: &omnia_store::applications::ApplicationListRow,
+    working_days_per_week: i64,
+    staff: &[omnia_store::WorkerRow],
+) -> Result<Vec<serde_json::Value>, ServiceError> {
+    let Some(pattern) = u64::try_from(working_days_per_week)
+        .ok()
+        .and_then(WorkPattern::from_days)
+    else {
+        return Ok(Vec::new());
+    };
+    let Ok(period) = Period::new(row.start_date, row.end_date) else {
+        return Ok(Vec::new());
+    };
+    let working = pattern.working_days(&period);
+    Ok(tx
+        .application_workers(row.id)
+        .await?
+        .into_iter()
+        .filter_map(|l| {
+            let n = l.days_authorised.or(l.days_requested)?;
+            let cf = &staff.iter().find(|w| w.id == l.worker_id)?.cf;
+            let days: Vec<NaiveDate> = working
+                .iter()
+                .copied()
+                .take(usize::try_from(n).unwrap_or(0))
+                .collect();
+            Some(serde_json::json!({ "codice_fiscale": cf, "days": days }))
+        })
+        .collect())
 }

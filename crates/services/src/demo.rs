@@ -923,6 +923,7 @@ async fn demo_application(
                         "Documentazione meteo non coerente con le giornate richieste.".into(),
                     ),
                     hours: None,
+                    days: None,
                 },
                 (Outcome::Authorised, true) => Decision {
                     outcome,
@@ -940,11 +941,13 @@ async fn demo_application(
                             })
                             .collect(),
                     ),
+                    days: None,
                 },
                 (Outcome::Authorised, false) => Decision {
                     outcome,
                     motivation: None,
                     hours: None,
+                    days: None,
                 },
             };
             s.decide(&office, view.id, decision).await?;

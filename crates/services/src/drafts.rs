@@ -17,6 +17,7 @@ use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
 use omnia_domain::evaluation::selection::Suggestion;
 use omnia_domain::ids::CodiceFiscale;
+use omnia_domain::quantity::{QuantityError, QuantityUnit, Requested};
 use omnia_store::applications::{DraftProjection, NewApplicationRow};
 use omnia_store::{
     ApplicationId, ApplicationRow, ApplicationState, Qualifica, Tx, UnitId, WorkerId, WorkerRow,
@@ -64,14 +65,48 @@ pub struct RequestSection {
     pub end: Option<NaiveDate>,
 }
 
-/// One worker with the hours requested for the whole period (CISOA: whole days, i.e. a
-/// multiple of the worker's daily hours).
+/// One worker with what is requested for the whole period, in the unit of the benefit
+/// ([`QuantityUnit::of`]): `hours`, or for CISOA whole `days` (R-LIM-9). Exactly one of the
+/// two; the other is refused at save (`cisoa_in_days`, `days_only_for_cisoa`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerEntry {
     pub worker_id: WorkerId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = Int64)]
-    pub hours: i64,
+    pub hours: Option<i64>,
+    /// CISOA only: whole days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Int64)]
+    pub days: Option<i64>,
+}
+
+impl WorkerEntry {
+    /// A line of `amount` in the unit of `benefit`.
+    pub fn new(worker_id: WorkerId, benefit: Benefit, amount: i64) -> Self {
+        match QuantityUnit::of(benefit) {
+            QuantityUnit::Hours => WorkerEntry {
+                worker_id,
+                hours: Some(amount),
+                days: None,
+            },
+            QuantityUnit::Days => WorkerEntry {
+                worker_id,
+                hours: None,
+                days: Some(amount),
+            },
+        }
+    }
+
+    /// The quantity, if it is the benefit's unit and positive.
+    pub fn quantity(&self, benefit: Benefit) -> Result<Requested, QuantityError> {
+        Requested::for_benefit(benefit, self.hours, self.days)
+    }
+
+    /// The number typed, whatever its unit (pages show it back as typed).
+    pub fn amount(&self) -> i64 {
+        self.days.or(self.hours).unwrap_or(0)
+    }
 }
 
 /// Average workforce of the previous semester for one weekly contractual schedule
@@ -374,7 +409,8 @@ pub(crate) async fn legacy_content(
         .into_iter()
         .map(|w| WorkerEntry {
             worker_id: w.worker_id,
-            hours: w.hours_requested,
+            hours: w.days_requested.is_none().then_some(w.hours_requested),
+            days: w.days_requested,
         })
         .collect();
     Ok(DraftContent {
@@ -408,6 +444,14 @@ pub(crate) fn headcount_prefill(rows: &[omnia_store::HeadcountRow]) -> Vec<Headc
         .collect()
 }
 
+/// The page's field prefix of a worker's quantity (`ore_{id}` or `giorni_{id}`).
+pub fn quantity_field(unit: QuantityUnit) -> &'static str {
+    match unit {
+        QuantityUnit::Hours => "ore",
+        QuantityUnit::Days => "giorni",
+    }
+}
+
 /// Maximum hours for a worker over a period: weekly contractual hours × weeks (at least 1).
 pub(crate) fn max_hours(w: &WorkerRow, start: Option<NaiveDate>, end: Option<NaiveDate>) -> i64 {
     let weeks = match (start, end) {
@@ -415,6 +459,29 @@ pub(crate) fn max_hours(w: &WorkerRow, start: Option<NaiveDate>, end: Option<Nai
         _ => crate::applications::CIGO_MAX_WEEKS,
     };
     w.weekly_hours * weeks.max(1)
+}
+
+/// Maximum whole days for a worker over a period (CISOA): working days per week × weeks.
+pub(crate) fn max_days(w: &WorkerRow, start: Option<NaiveDate>, end: Option<NaiveDate>) -> i64 {
+    let weeks = max_hours(w, start, end) / w.weekly_hours.max(1);
+    w.working_days_per_week * weeks.max(1)
+}
+
+/// The line of `application_workers` a worker entry projects to: the hours (CISOA: what the
+/// days stand for, P27) and the days. `None` when it cannot be a line (wrong unit, not
+/// positive).
+pub(crate) fn projected_line(
+    benefit: Benefit,
+    entry: &WorkerEntry,
+    worker: &WorkerRow,
+) -> Option<(WorkerId, i64, Option<i64>)> {
+    let q = entry.quantity(benefit).ok()?;
+    let hours = q.whole_hours(
+        rust_decimal::Decimal::from(worker.weekly_hours),
+        u32::try_from(worker.working_days_per_week).unwrap_or(0),
+    );
+    let days = matches!(q, Requested::Days(_)).then(|| i64::from(q.amount()));
+    (hours > 0).then_some((entry.worker_id, hours, days))
 }
 
 impl Services {
@@ -596,16 +663,19 @@ impl Services {
             return Err(concurrent());
         }
         if workers_changed {
-            // Only lines that can exist in the table (a worker of this employer, hours > 0,
-            // once each); the content keeps every line as typed.
+            // Only lines that can exist in the table (a worker of this employer, a positive
+            // quantity in the benefit's unit, once each); the content keeps every line as typed.
             let staff = tx.workers_of_employer(app.employer_id).await?;
+            let benefit = crate::applications::parse_benefit(&app.benefit)?;
             let mut seen = HashSet::new();
-            let lines: Vec<(WorkerId, i64)> = content
+            let lines: Vec<(WorkerId, i64, Option<i64>)> = content
                 .workers
                 .iter()
-                .filter(|w| w.hours > 0 && staff.iter().any(|s| s.id == w.worker_id))
-                .filter(|w| seen.insert(w.worker_id))
-                .map(|w| (w.worker_id, w.hours))
+                .filter_map(|w| {
+                    let s = staff.iter().find(|s| s.id == w.worker_id)?;
+                    projected_line(benefit, w, s)
+                })
+                .filter(|l| seen.insert(l.0))
                 .collect();
             tx.replace_application_workers(app.id, &lines).await?;
         }
@@ -667,6 +737,34 @@ impl Services {
         }
         let mut tx = self.db().begin().await?;
         let (scope, app, mut content) = self.draft_for_save(&mut tx, p, id, Some(version)).await?;
+        // R-LIM-9: the unit is the benefit's (CISOA whole days, the others hours).
+        let benefit = crate::applications::parse_benefit(&app.benefit)?;
+        let errors: Vec<FieldError> = workers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| {
+                // A wrong unit is refused; a quantity out of range is kept and reported by
+                // the checks, like every other typed value.
+                let e = w
+                    .quantity(benefit)
+                    .err()
+                    .filter(|e| !matches!(e, QuantityError::NotPositive(_)))?;
+                Some(FieldError::new(
+                    format!("/workers/{i}/{}", e.field()),
+                    format!(
+                        "{}_{}",
+                        quantity_field(QuantityUnit::of(benefit)),
+                        w.worker_id
+                    ),
+                    e.code(),
+                    e.message_it(),
+                    e.message_en(),
+                ))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
         content.workers = workers;
         self.store_draft(tx, &scope, &app, &content, "workers", true)
             .await
@@ -800,10 +898,12 @@ impl Services {
         let (scope, app, mut content) = self.draft_for_save(&mut tx, p, id, None).await?;
         let staff = tx.workers_of_employer(app.employer_id).await?;
         let unit = content.request.unit_id.unwrap_or(app.unit_id);
+        let benefit = crate::applications::parse_benefit(&app.benefit)?;
         let (good, bad) = parse_csv(
             bytes,
             &staff,
             unit,
+            benefit,
             content.request.start,
             content.request.end,
         );
@@ -965,7 +1065,7 @@ impl Services {
         })
         .await?;
         for w in tx.application_workers(app.id).await? {
-            tx.insert_application_worker(new_id, w.worker_id, w.hours_requested)
+            tx.insert_application_worker(new_id, w.worker_id, w.hours_requested, w.days_requested)
                 .await?;
         }
         tx.append_audit(audit(
@@ -982,14 +1082,18 @@ impl Services {
     }
 }
 
-/// Parses the beneficiaries CSV against the employer's staff.
+/// Parses the beneficiaries CSV against the employer's staff. The second column is in the
+/// benefit's unit: `ore`, or `giorni` (whole days) for CISOA (R-LIM-9).
 fn parse_csv(
     bytes: &[u8],
     staff: &[WorkerRow],
     unit: UnitId,
+    benefit: Benefit,
     start: Option<NaiveDate>,
     end: Option<NaiveDate>,
 ) -> (Vec<WorkerEntry>, Vec<CsvLineError>) {
+    let days = QuantityUnit::of(benefit) == QuantityUnit::Days;
+    let column = if days { "giorni" } else { "ore" };
     let mut good = Vec::new();
     let mut bad = Vec::new();
     let err = |line: usize, code: &'static str, it: String, en: String| CsvLineError {
@@ -1018,7 +1122,31 @@ fn parse_csv(
         }
         if !header_done {
             header_done = true;
-            if line.to_ascii_lowercase().starts_with("codice_fiscale") {
+            let header = line.to_ascii_lowercase();
+            if header.starts_with("codice_fiscale") {
+                // A header naming the other unit would import days as hours or vice versa.
+                let named = header.split(';').nth(1).map(str::trim).unwrap_or(column);
+                if named != column {
+                    let (code, it, en) = if days {
+                        (
+                            "cisoa_in_days",
+                            "la CISOA si chiede a giornate intere: la seconda colonna è «giorni» (codice_fiscale;giorni).".to_owned(),
+                            "CISOA is requested in whole days: the second column is 'giorni' (codice_fiscale;giorni).".to_owned(),
+                        )
+                    } else {
+                        (
+                            "days_only_for_cisoa",
+                            format!(
+                                "le giornate si indicano solo per la CISOA: la seconda colonna è «ore», trovata «{named}»."
+                            ),
+                            format!(
+                                "days are only for CISOA: the second column is 'ore', found {named:?}."
+                            ),
+                        )
+                    };
+                    bad.push(err(n, code, it, en));
+                    return (good, bad);
+                }
                 continue;
             }
         }
@@ -1037,11 +1165,11 @@ fn parse_csv(
                 n,
                 "bad_columns",
                 format!(
-                    "attese 2 colonne separate da «;» (codice_fiscale;ore), trovate {}.",
+                    "attese 2 colonne separate da «;» (codice_fiscale;{column}), trovate {}.",
                     cols.len()
                 ),
                 format!(
-                    "expected 2 columns separated by ';' (codice_fiscale;ore), found {}.",
+                    "expected 2 columns separated by ';' (codice_fiscale;{column}), found {}.",
                     cols.len()
                 ),
             ));
@@ -1092,26 +1220,54 @@ fn parse_csv(
             ));
             continue;
         }
-        let hours = match cols[1].parse::<i64>() {
+        let amount = match cols[1].parse::<i64>() {
             Ok(h) if h > 0 => h,
             _ => {
+                let found = cols[1].chars().take(20).collect::<String>();
+                let (code, it, en) = if days {
+                    (
+                        "days_not_positive_integer",
+                        format!(
+                            "le giornate devono essere un numero intero positivo (la CISOA si chiede a giornate intere), trovato «{found}»."
+                        ),
+                        format!(
+                            "days must be a positive whole number (CISOA is requested in whole days), found {found:?}."
+                        ),
+                    )
+                } else {
+                    (
+                        "hours_not_positive_integer",
+                        format!(
+                            "le ore devono essere un numero intero positivo, trovato «{found}»."
+                        ),
+                        format!("hours must be a positive integer, found {found:?}."),
+                    )
+                };
+                bad.push(err(n, code, it, en));
+                continue;
+            }
+        };
+        if days {
+            let max = max_days(w, start, end);
+            if amount > max {
                 bad.push(err(
                     n,
-                    "hours_not_positive_integer",
+                    "too_many_days",
                     format!(
-                        "le ore devono essere un numero intero positivo, trovato «{}».",
-                        cols[1].chars().take(20).collect::<String>()
+                        "{amount} giornate superano il massimo di {max} (giornate lavorative settimanali {} × settimane del periodo).",
+                        w.working_days_per_week
                     ),
                     format!(
-                        "hours must be a positive integer, found {:?}.",
-                        cols[1].chars().take(20).collect::<String>()
+                        "{amount} days exceed the maximum of {max} (working days per week {} × weeks of the period).",
+                        w.working_days_per_week
                     ),
                 ));
                 continue;
             }
-        };
+        }
+        let hours = amount;
         let max = max_hours(w, start, end);
-        if hours > max {
+        if !days && hours > max {
             bad.push(err(
                 n,
                 "too_many_hours",
@@ -1135,10 +1291,7 @@ fn parse_csv(
             ));
             continue;
         }
-        good.push(WorkerEntry {
-            worker_id: w.id,
-            hours,
-        });
+        good.push(WorkerEntry::new(w.id, benefit, amount));
     }
     (good, bad)
 }

@@ -1,9 +1,9 @@
 //! The receipt PDF (R-APP-6), rendered from the submitted snapshot with
 //! `omnia_documents::receipt`.
 
-use omnia_documents::receipt::{self, QuantityUnit, Receipt, ReceiptWorker};
+use omnia_documents::receipt::{self, Receipt, ReceiptWorker};
 use omnia_domain::application::ReductionKind;
-use omnia_domain::benefit::Benefit;
+use omnia_domain::quantity::QuantityUnit;
 use rust_decimal::Decimal;
 
 use crate::ApplicationView;
@@ -21,10 +21,12 @@ pub(crate) fn render_from_snapshot(v: &ApplicationView) -> Vec<u8> {
         _ => "Conguaglio",
     };
     let mut extra = vec![("Sede INPS".to_owned(), v.office.name.clone())];
-    if v.benefit == Benefit::Cisoa {
+    // R-LIM-9: CISOA is requested in whole days; the others in hours.
+    let days = QuantityUnit::of(v.benefit) == QuantityUnit::Days;
+    if days {
         extra.push((
             "Unità di misura".to_owned(),
-            "ore corrispondenti a giornate intere (CISOA)".to_owned(),
+            "giornate intere (CISOA)".to_owned(),
         ));
     }
     if let Some(c) = content {
@@ -60,14 +62,21 @@ pub(crate) fn render_from_snapshot(v: &ApplicationView) -> Vec<u8> {
         }
         .to_owned(),
         payment_mode: payment_mode.to_owned(),
-        unit: QuantityUnit::Hours,
+        unit: if days {
+            receipt::QuantityUnit::Days
+        } else {
+            receipt::QuantityUnit::Hours
+        },
         workers: v
             .workers
             .iter()
             .map(|w| ReceiptWorker {
                 tax_code: w.cf.clone(),
                 name: w.name.clone(),
-                requested: Decimal::from(w.hours_requested),
+                requested: Decimal::from(match w.days_requested {
+                    Some(d) if days => d,
+                    _ => w.hours_requested,
+                }),
             })
             .collect(),
         extra,

@@ -205,7 +205,8 @@ async fn a_save_keeps_what_was_typed_and_the_checks_report_the_rule() {
             v2.version,
             vec![WorkerEntry {
                 worker_id: WorkerId(999_999),
-                hours: 0,
+                hours: Some(0),
+                days: None,
             }],
         )
         .await
@@ -313,7 +314,8 @@ async fn r_lim_1_a_cigo_request_above_13_weeks_exceeds_and_the_counters_come_bac
             v.version,
             vec![WorkerEntry {
                 worker_id: worker.id,
-                hours: 40,
+                hours: Some(40),
+                days: None,
             }],
         )
         .await
@@ -412,7 +414,8 @@ async fn r_lim_1_a_proroga_counts_with_the_chain_it_extends_a_first_request_does
             v.version,
             vec![WorkerEntry {
                 worker_id: worker.id,
-                hours: 40,
+                hours: Some(40),
+                days: None,
             }],
         )
         .await

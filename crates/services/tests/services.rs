@@ -519,6 +519,7 @@ async fn an_operator_of_another_office_cannot_see_or_decide() {
         outcome: Outcome::Authorised,
         motivation: None,
         hours: None,
+        days: None,
     };
     assert!(matches!(
         w.s.decide(&roma_office, app.id, d).await,
@@ -562,6 +563,7 @@ async fn drafts_are_invisible_to_operators_and_roles_get_only_their_scope() {
         outcome: Outcome::Authorised,
         motivation: None,
         hours: None,
+        days: None,
     };
     assert!(matches!(
         w.s.decide(&office, draft.id, d).await,
@@ -659,6 +661,7 @@ async fn employer_files_operator_authorises_employer_sees_it() {
                 outcome: Outcome::Authorised,
                 motivation: None,
                 hours: None,
+                days: None,
             },
         )
         .await
@@ -698,6 +701,7 @@ async fn employer_files_operator_authorises_employer_sees_it() {
         outcome: Outcome::Rejected,
         motivation: Some("x".into()),
         hours: None,
+        days: None,
     };
     assert!(matches!(
         w.s.decide(&office, draft.id, d).await,
@@ -819,6 +823,7 @@ async fn a_withdrawn_application_cannot_be_submitted_or_decided() {
         outcome: Outcome::Authorised,
         motivation: None,
         hours: None,
+        days: None,
     };
     assert!(matches!(
         w.s.decide(&office, app.id, d).await,
@@ -840,6 +845,7 @@ async fn partial_authorisation_and_rejection_need_a_motivation() {
         outcome: Outcome::Rejected,
         motivation: Some("  ".into()),
         hours: None,
+        days: None,
     };
     let e =
         w.s.decide(&office, app.id, no_motivation)
@@ -851,6 +857,7 @@ async fn partial_authorisation_and_rejection_need_a_motivation() {
         outcome: Outcome::Authorised,
         motivation: None,
         hours: Some(vec![(first, 10)]),
+        days: None,
     };
     let e = w.s.decide(&office, app.id, partial).await.unwrap_err();
     assert_eq!(codes(&e), vec![("/motivation", "motivation_required")]);
@@ -859,6 +866,7 @@ async fn partial_authorisation_and_rejection_need_a_motivation() {
         outcome: Outcome::Authorised,
         motivation: Some("m".into()),
         hours: Some(vec![(first, 41)]),
+        days: None,
     };
     let e = w.s.decide(&office, app.id, too_many).await.unwrap_err();
     assert_eq!(codes(&e), vec![("/hours/0/1", "hours_above_requested")]);
@@ -867,6 +875,7 @@ async fn partial_authorisation_and_rejection_need_a_motivation() {
         outcome: Outcome::Authorised,
         motivation: Some("Autorizzate le sole ore documentate.".into()),
         hours: Some(vec![(first, 10)]),
+        days: None,
     };
     let v = w.s.decide(&office, app.id, partial).await.unwrap();
     assert_eq!(v.state, ApplicationState::PartiallyAuthorised);
@@ -887,6 +896,7 @@ async fn a_rejection_has_no_authorisation_number() {
         outcome: Outcome::Rejected,
         motivation: Some("Causale non documentata.".into()),
         hours: None,
+        days: None,
     };
     let v = w.s.decide(&office, app.id, d).await.unwrap();
     assert_eq!(v.state, ApplicationState::Rejected);
@@ -1160,6 +1170,7 @@ async fn a_decision_racing_a_withdrawal_lets_exactly_one_win() {
         outcome: Outcome::Authorised,
         motivation: None,
         hours: None,
+        days: None,
     };
     let (decided, withdrawn) = tokio::join!(
         w.s.decide(&office, app.id, d),
@@ -1525,6 +1536,7 @@ async fn the_audit_log_records_every_kind_of_change_with_actor_and_employer() {
         outcome: Outcome::Authorised,
         motivation: None,
         hours: None,
+        days: None,
     };
     w.s.decide(&office, app.id, d).await.unwrap();
     let scope = w.employer_of("datore.meccanica").await;

@@ -37,6 +37,8 @@ pub struct ApplicationWorkerLine {
     pub name: String,
     pub hours_requested: i64,
     pub hours_authorised: Option<i64>,
+    pub days_requested: Option<i64>,
+    pub days_authorised: Option<i64>,
 }
 
 /// Another live application that covers one of the same workers on overlapping days.
@@ -104,13 +106,13 @@ const INSERT_APPLICATION: &str = "INSERT INTO applications \
      created_at, updated_at, version, content) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $10, 1, $11)";
 const INSERT_APP_WORKER: &str = "INSERT INTO application_workers \
-    (application_id, worker_id, hours_requested) VALUES ($1, $2, $3)";
+    (application_id, worker_id, hours_requested, days_requested) VALUES ($1, $2, $3, $4)";
 const SELECT_APPLICATION: &str = concat!(app_select!(), "WHERE id = $1");
 const SELECT_APP_WORKERS: &str = "SELECT application_id, worker_id, hours_requested, \
-    hours_authorised FROM application_workers WHERE application_id = $1 ORDER BY worker_id";
+    hours_authorised, days_requested, days_authorised FROM application_workers WHERE application_id = $1 ORDER BY worker_id";
 const SELECT_APP_WORKER_LINES: &str = "SELECT aw.worker_id, w.cf, w.surname, w.name, \
-    aw.hours_requested, aw.hours_authorised FROM application_workers aw \
-    JOIN workers w ON w.id = aw.worker_id WHERE aw.application_id = $1 \
+    aw.hours_requested, aw.hours_authorised, aw.days_requested, aw.days_authorised \
+    FROM application_workers aw JOIN workers w ON w.id = aw.worker_id WHERE aw.application_id = $1 \
     ORDER BY w.surname, w.name, aw.worker_id";
 // R-APP-5: live = submitted or authorised with hours for that worker. Drafts, withdrawn and
 // rejected applications, and workers authorised for 0 hours, do not block.
@@ -149,8 +151,8 @@ const MARK_WITHDRAWN: &str = "UPDATE applications SET state = 'withdrawn', updat
 const MARK_DECIDED: &str = "UPDATE applications SET state = $3, authorisation_number = $4, \
     decided_at = $5, decided_by = $6, motivation = $7, updated_at = $5, version = version + 1 \
     WHERE id = $1 AND version = $2 AND state = 'submitted'";
-const SET_HOURS_AUTHORISED: &str = "UPDATE application_workers SET hours_authorised = $3 \
-    WHERE application_id = $1 AND worker_id = $2";
+const SET_HOURS_AUTHORISED: &str = "UPDATE application_workers SET hours_authorised = $3, \
+    days_authorised = $4 WHERE application_id = $1 AND worker_id = $2";
 // Saving a section of a draft: the typed content plus the columns it projects to (UP,
 // causale, kind, period), guarded by the version the caller read and by the draft state.
 const SAVE_DRAFT: &str = "UPDATE applications SET content = $3, unit_id = $4, causale = $5, \
@@ -204,15 +206,15 @@ impl Tx {
     pub async fn replace_application_workers(
         &mut self,
         app: ApplicationId,
-        lines: &[(WorkerId, i64)],
+        lines: &[(WorkerId, i64, Option<i64>)],
     ) -> Result<()> {
         on!(self, |c| sqlx::query(DELETE_APP_WORKERS)
             .bind(app)
             .execute(c)
             .await?
             .rows_affected());
-        for (w, h) in lines {
-            self.insert_application_worker(app, *w, *h).await?;
+        for (w, h, d) in lines {
+            self.insert_application_worker(app, *w, *h, *d).await?;
         }
         Ok(())
     }
@@ -252,11 +254,13 @@ impl Tx {
         app: ApplicationId,
         worker: WorkerId,
         hours_requested: i64,
+        days_requested: Option<i64>,
     ) -> Result<()> {
         on!(self, |c| sqlx::query(INSERT_APP_WORKER)
             .bind(app)
             .bind(worker)
             .bind(hours_requested)
+            .bind(days_requested)
             .execute(c)
             .await?
             .rows_affected());
@@ -445,11 +449,13 @@ impl Tx {
         app: ApplicationId,
         worker: WorkerId,
         hours: i64,
+        days: Option<i64>,
     ) -> Result<()> {
         on!(self, |c| sqlx::query(SET_HOURS_AUTHORISED)
             .bind(app)
             .bind(worker)
             .bind(hours)
+            .bind(days)
             .execute(c)
             .await?
             .rows_affected());

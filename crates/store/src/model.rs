@@ -415,8 +415,12 @@ pub struct ApplicationRow {
 pub struct ApplicationWorkerRow {
     pub application_id: ApplicationId,
     pub worker_id: WorkerId,
+    /// CISOA: the hours the days stand for (days × contractual daily hours).
     pub hours_requested: i64,
     pub hours_authorised: Option<i64>,
+    /// CISOA only: whole days (R-LIM-9).
+    pub days_requested: Option<i64>,
+    pub days_authorised: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

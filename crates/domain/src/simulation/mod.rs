@@ -20,6 +20,7 @@ use crate::evaluation::limits::{LimitContext, LimitUnit, tidy, weeks_of};
 use crate::evaluation::selection::Suggestion;
 use crate::evaluation::{deadlines, eligibility, selection};
 use crate::findings::{Finding, Severity};
+use crate::quantity;
 use crate::reference::{Causale, Reference};
 
 /// Parses a JSON document into a [`SimulationInput`], naming the offending
@@ -324,6 +325,20 @@ fn validate(input: &SimulationInput, r: &Reference) -> Result<(), SimulationErro
                 "give either hours or hours_by_day, not both",
             );
         }
+        if let Some(d) = w.days {
+            if q.benefit != Benefit::Cisoa {
+                return err(
+                    format!("{p}/days"),
+                    "days are requested only for CISOA: send hours (days_only_for_cisoa)",
+                );
+            }
+            if w.hours.is_some() || w.hours_by_day.is_some() {
+                return err(format!("{p}/days"), "give either days or hours, not both");
+            }
+            if d == 0 {
+                return err(format!("{p}/days"), "days must be at least 1");
+            }
+        }
         if let Some(h) = w.hours
             && h < Decimal::ZERO
         {
@@ -369,6 +384,10 @@ struct WorkerHours {
     total: Decimal,
     covered_by_year: BTreeMap<i32, Decimal>,
     covered: Decimal,
+    /// Covered days of the worker (R-LIM-9 counts them).
+    covered_days: Vec<NaiveDate>,
+    /// Days of the request the worker is named for.
+    days: usize,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -383,12 +402,38 @@ fn worker_hours(
     findings: &mut Vec<Finding>,
 ) -> Result<WorkerHours, SimulationError> {
     let n = Decimal::from(days.len());
-    let daily_contract = w.weekly_hours.min(max_weekly) / Decimal::from(dpw);
+    let daily_contract = quantity::daily_hours(w.weekly_hours.min(max_weekly), dpw);
     let day_factor = if req.half_day {
         Decimal::new(5, 1)
     } else {
         Decimal::ONE
     };
+    if let Some(nd) = w.days {
+        // CISOA whole days: the first `nd` days of the request (P27).
+        let Some(mine) = days.get(..nd as usize) else {
+            return err(
+                format!("{pointer}/days"),
+                format!(
+                    "{nd} days requested but the request has {} working days",
+                    days.len()
+                ),
+            );
+        };
+        let per_day = daily_contract * day_factor;
+        let cov: Vec<NaiveDate> = mine
+            .iter()
+            .copied()
+            .filter(|d| covered.contains(d))
+            .collect();
+        let cov_hours = per_day * Decimal::from(cov.len());
+        return Ok(WorkerHours {
+            total: per_day * Decimal::from(nd),
+            covered_by_year: hours_by_year(&cov, cov_hours),
+            covered: cov_hours,
+            covered_days: cov,
+            days: nd as usize,
+        });
+    }
     if let Some(list) = &w.hours_by_day {
         let mut total = Decimal::ZERO;
         let mut by_year: BTreeMap<i32, Decimal> = BTreeMap::new();
@@ -418,6 +463,8 @@ fn worker_hours(
             total,
             covered_by_year: by_year,
             covered: cov,
+            covered_days: covered.iter().map(|d| **d).collect(),
+            days: days.len(),
         });
     }
     let total = match w.hours {
@@ -458,6 +505,8 @@ fn worker_hours(
         total,
         covered_by_year: hours_by_year(covered, cov_share),
         covered: cov_share,
+        covered_days: covered.to_vec(),
+        days: days.len(),
     })
 }
 
@@ -818,10 +867,17 @@ pub fn simulate(
     let worker_days = q
         .workers
         .iter()
-        .zip(&elig)
-        .filter(|(_, e)| e.eligible)
-        .map(|(w, _)| (w.codice_fiscale.clone(), covered.clone()))
+        .zip(&per_worker_hours)
+        .filter(|(_, (eligible, _))| *eligible)
+        .map(|(w, (_, wh))| (w.codice_fiscale.clone(), wh.covered_days.clone()))
         .collect();
+    // R-LIM-9: the days each worker is named for (all of the request unless `days`).
+    let counted_days: usize = per_worker_hours
+        .iter()
+        .filter(|(eligible, _)| *eligible)
+        .map(|(_, wh)| wh.covered_days.len())
+        .sum();
+    let named_days: usize = per_worker_hours.iter().map(|(_, wh)| wh.days).sum();
     let ctx = LimitContext {
         reference: r,
         pattern,
@@ -913,13 +969,13 @@ pub fn simulate(
         } else {
             Decimal::ONE
         };
-        let requested = Decimal::from(covered.len() * n_eligible) * per;
+        let requested = Decimal::from(counted_days) * per;
         let excess: Decimal = c
             .per_worker
             .iter()
             .map(|w| (w.requested - w.residual).max(Decimal::ZERO))
             .sum();
-        req_days = Some(Decimal::from(days.len() * q.workers.len()) * per);
+        req_days = Some(Decimal::from(named_days) * per);
         max_days = Some((requested - excess).max(Decimal::ZERO));
     }
     let blocking = findings.iter().any(|f| f.severity == Severity::Blocking);
@@ -932,13 +988,13 @@ pub fn simulate(
         match (limits.get("R-LIM-9"), blocking) {
             (_, true) => Decimal::ZERO,
             (Some(_), false) => match (max_days, req_days) {
-                (Some(m), Some(_)) if covered.len() * n_eligible > 0 => {
+                (Some(m), Some(_)) if counted_days > 0 => {
                     let per = if q.half_day {
                         Decimal::new(5, 1)
                     } else {
                         Decimal::ONE
                     };
-                    (m / (Decimal::from(covered.len() * n_eligible) * per)).min(Decimal::ONE)
+                    (m / (Decimal::from(counted_days) * per)).min(Decimal::ONE)
                 }
                 _ => Decimal::ONE,
             },

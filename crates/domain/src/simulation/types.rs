@@ -285,6 +285,10 @@ pub struct WorkerRequest {
     /// Hours per day (alternative to `hours`).
     #[serde(default)]
     pub hours_by_day: Option<Vec<DayHours>>,
+    /// CISOA only: whole days requested (alternative to `hours`), taken as the first
+    /// days of the request (`docs/rules.md` P27); each worth the contractual daily hours.
+    #[serde(default)]
+    pub days: Option<u32>,
     /// Days of actual work at the UP at the submission date (R-ELIG-2).
     #[serde(default)]
     pub effective_work_days: Option<u32>,

@@ -14,6 +14,7 @@
 use chrono::{Datelike, Months, NaiveDate, TimeDelta, Weekday};
 use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
+use omnia_domain::quantity::QuantityUnit;
 
 use super::{Loaded, internal, pick_causale, principal};
 use crate::drafts::{
@@ -47,8 +48,9 @@ struct GuidedSpec {
     monday: bool,
     days: i64,
     workers: usize,
-    /// Hours per worker (capped by the worker's weekly hours × weeks of the period).
-    hours: i64,
+    /// Per worker: hours, or whole days for CISOA (capped by the worker's weekly hours —
+    /// working days — × weeks of the period).
+    amount: i64,
     union_with: Option<&'static str>,
     figures: Figures,
     /// The technical report, field by field (keys of the causale's `report_fields`).
@@ -67,7 +69,7 @@ const GUIDED: &[GuidedSpec] = &[
         monday: true,
         days: 28,
         workers: 5,
-        hours: 64,
+        amount: 64,
         union_with: Some("RSU aziendale; FIOM-CGIL, FIM-CISL e UILM-UIL di Milano"),
         figures: Figures::Yearly([
             (18_400_000, 920_000, 610_000, 4_200_000),
@@ -107,7 +109,7 @@ const GUIDED: &[GuidedSpec] = &[
         monday: true,
         days: 14,
         workers: 3,
-        hours: 24,
+        amount: 24,
         union_with: Some("FILCAMS-CGIL, FISASCAT-CISL e UILTuCS di Latina"),
         figures: Figures::Quarterly([
             (3_120_000, 148_000, 96_000, 410_000),
@@ -147,7 +149,7 @@ const GUIDED: &[GuidedSpec] = &[
         monday: true,
         days: 21,
         workers: 3,
-        hours: 30,
+        amount: 30,
         union_with: Some("Rappresentanze territoriali FILCAMS-CGIL e FISASCAT-CISL di Roma"),
         figures: Figures::Yearly([
             (1_380_000, 210_000, 165_000, 120_000),
@@ -184,8 +186,8 @@ const GUIDED: &[GuidedSpec] = &[
         monday: false,
         days: 6,
         workers: 4,
-        // Two whole days (6.5 hours a day at 39 hours over 6 days).
-        hours: 13,
+        // Two whole days (R-LIM-9; 6.5 hours a day at 39 hours over 6 days).
+        amount: 2,
         union_with: None,
         figures: Figures::None,
         report: &[
@@ -320,9 +322,12 @@ async fn guided_draft(
         .filter(|w| w.unit_id == unit_id && w.eligible && w.hire_date + Months::new(2) < start)
         .rev()
         .take(g.workers)
-        .map(|w| WorkerEntry {
-            worker_id: w.id,
-            hours: g.hours.min(w.weekly_hours * weeks),
+        .map(|w| {
+            let cap = match QuantityUnit::of(g.benefit) {
+                QuantityUnit::Hours => w.weekly_hours * weeks,
+                QuantityUnit::Days => w.working_days_per_week * weeks,
+            };
+            WorkerEntry::new(w.id, g.benefit, g.amount.min(cap))
         })
         .collect();
     let view = s.save_workers(&p, view.id, view.version, workers).await?;

@@ -275,6 +275,7 @@ async fn decide_application(
         },
         motivation: input.motivation,
         hours: None,
+        days: None,
     };
     Ok(Json(
         state

@@ -538,6 +538,7 @@ pub async fn decide(
                         outcome,
                         motivation,
                         hours: None,
+                        days: None,
                     },
                 )
                 .await

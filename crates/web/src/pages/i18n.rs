@@ -407,14 +407,27 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ),
     ("Carica il file", "Upload the file"),
     ("File CSV", "CSV file"),
-    ("Giorni richiesti", "Days requested"),
+    ("Giornate richieste", "Days requested"),
+    ("Giornate richieste per", "Days requested for"),
+    (
+        "Lavoratori e giornate richieste",
+        "Workers and days requested",
+    ),
     (
         "Importa solo le righe valide",
         "Import the valid lines only",
     ),
     (
-        "Indicare i giorni richiesti per lavoratore (CISOA: giornate intere); vuoto o 0 per escluderlo.",
-        "Enter the days requested per worker (CISOA: whole days); empty or 0 to leave the worker out.",
+        "Indicare le giornate richieste per lavoratore (la CISOA si chiede a giornate intere); vuoto o 0 per escluderlo.",
+        "Enter the days requested per worker (CISOA is requested in whole days); empty or 0 to leave the worker out.",
+    ),
+    (
+        "Una riga per lavoratore: codice fiscale e giornate intere, separati da punto e virgola (codice_fiscale;giorni, formato in docs/csv.md). Nessuna riga viene importata finché il file contiene errori, a meno di scegliere di tenere solo le righe valide.",
+        "One line per worker: tax code and whole days, separated by a semicolon (codice_fiscale;giorni, format in docs/csv.md). No line is imported while the file has errors, unless you choose to keep the valid lines only.",
+    ),
+    (
+        "Indicare un numero intero di giornate: la CISOA si chiede a giornate intere (0 per escludere il lavoratore).",
+        "Enter a whole number of days: CISOA is requested in whole days (0 to leave the worker out).",
     ),
     (
         "Indicare le ore richieste per l'intero periodo; vuoto o 0 per escludere il lavoratore.",

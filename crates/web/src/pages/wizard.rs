@@ -20,10 +20,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
+use omnia_domain::quantity::QuantityUnit;
 use omnia_domain::reference::Reference;
 use omnia_services::drafts::{
     DeclarationsSection, ImportMode, IndicatorsGranularity, IndicatorsSection, PaymentMode,
     ReportMode, ReportSection, RequestKind, RequestSection, StartDraft, SubmitInput, WorkerEntry,
+    quantity_field,
 };
 use omnia_services::{
     ApplicationId, ApplicationState, ApplicationView, EmployerId, ServiceError, UnitId, WorkerId,
@@ -778,8 +780,9 @@ async fn workers_page(
     let saved: HashMap<WorkerId, i64> = content
         .workers
         .iter()
-        .map(|w| (w.worker_id, w.hours))
+        .map(|w| (w.worker_id, w.amount()))
         .collect();
+    let prefix = quantity_field(QuantityUnit::of(view.benefit));
     let mut staff: Vec<_> = detail
         .workers
         .iter()
@@ -804,7 +807,7 @@ async fn workers_page(
             workers: staff
                 .into_iter()
                 .map(|w| {
-                    let field = format!("ore_{}", w.id.0);
+                    let field = format!("{prefix}_{}", w.id.0);
                     WorkerRow {
                         value: typed
                             .and_then(|t| t.get(&field).cloned())
@@ -856,13 +859,21 @@ pub async fn workers_save(
     let saved: HashMap<WorkerId, i64> = view
         .content
         .as_ref()
-        .map(|c| c.workers.iter().map(|w| (w.worker_id, w.hours)).collect())
+        .map(|c| {
+            c.workers
+                .iter()
+                .map(|w| (w.worker_id, w.amount()))
+                .collect()
+        })
         .unwrap_or_default();
+    // R-LIM-9: CISOA in whole days (`giorni_{id}`), the others in hours (`ore_{id}`).
+    let unit = QuantityUnit::of(view.benefit);
+    let prefix = format!("{}_", quantity_field(unit));
     let mut errors = HashMap::new();
     let mut entries = Vec::new();
     for (field, value) in &typed {
         let Some(worker) = field
-            .strip_prefix("ore_")
+            .strip_prefix(prefix.as_str())
             .and_then(|w| w.parse::<i64>().ok())
         else {
             continue;
@@ -871,21 +882,25 @@ pub async fn workers_save(
             continue;
         }
         match value.parse::<i64>() {
-            Ok(hours) if hours > 0 => entries.push(WorkerEntry {
-                worker_id: WorkerId(worker),
-                hours,
-            }),
+            Ok(amount) if amount > 0 => {
+                entries.push(WorkerEntry::new(WorkerId(worker), view.benefit, amount))
+            }
             _ => {
                 errors.insert(
                     field.clone(),
-                    "Indicare un numero intero di ore (0 per escludere il lavoratore).".into(),
+                    match unit {
+                        QuantityUnit::Hours => {
+                            "Indicare un numero intero di ore (0 per escludere il lavoratore)."
+                        }
+                        QuantityUnit::Days => {
+                            "Indicare un numero intero di giornate: la CISOA si chiede a giornate intere (0 per escludere il lavoratore)."
+                        }
+                    }
+                    .into(),
                 );
-                // The autosave keeps the saved hours while the typed ones do not parse.
-                if let Some(hours) = saved.get(&WorkerId(worker)) {
-                    entries.push(WorkerEntry {
-                        worker_id: WorkerId(worker),
-                        hours: *hours,
-                    });
+                // The autosave keeps the saved quantity while the typed one does not parse.
+                if let Some(amount) = saved.get(&WorkerId(worker)) {
+                    entries.push(WorkerEntry::new(WorkerId(worker), view.benefit, *amount));
                 }
             }
         }
@@ -2169,14 +2184,17 @@ pub async fn preview(
     let workers = if c.workers.is_empty() {
         view.workers
             .iter()
-            .map(|w| (w.cf.clone(), w.name.clone(), w.hours_requested.to_string()))
+            .map(|w| {
+                let amount = w.days_requested.unwrap_or(w.hours_requested);
+                (w.cf.clone(), w.name.clone(), amount.to_string())
+            })
             .collect()
     } else {
         c.workers
             .iter()
             .map(|w| {
                 let (cf, name) = names.get(&w.worker_id).cloned().unwrap_or_default();
-                (cf, name, w.hours.to_string())
+                (cf, name, w.amount().to_string())
             })
             .collect()
     };
