@@ -1206,6 +1206,15 @@ impl Services {
                 Requested::Hours(h) => line["hours"] = h.to_string().into(),
                 Requested::Days(d) => line["days"] = d.into(),
             }
+            if benefit == Benefit::Cisoa {
+                // The 181 days (R-ELIG-3) are checked above from the registry and confirmed
+                // with a note; the counters count the worker as declared.
+                line["agricultural_days_in_year"] = self
+                    .reference_in_force(submission)
+                    .parameters_on(submission)
+                    .cisoa_min_days
+                    .into();
+            }
             workers.push(line);
         }
         let r = &content.request;

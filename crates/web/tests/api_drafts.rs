@@ -193,7 +193,8 @@ async fn complete_path(
     employer_name: &str,
     benefit: &str,
     causale: &str,
-    hours: i64,
+    // `hours`, or `days` for CISOA (R-LIM-9), per worker.
+    (quantity, amount): (&str, i64),
 ) -> Value {
     let app = spawn_app().await;
     let token = app.login(user).await;
@@ -219,9 +220,23 @@ async fn complete_path(
     .await;
     let entries: Vec<Value> = workers
         .iter()
-        .map(|w| json!({"worker_id": w["id"], "hours": hours}))
+        .map(|w| {
+            let mut line = json!({"worker_id": w["id"]});
+            line[quantity] = json!(amount);
+            line
+        })
         .collect();
     d.save("workers", json!({"workers": entries})).await;
+    if quantity == "days" {
+        // R-LIM-9: the counter counts the days requested, not every day of the period.
+        let review = d.checks().await;
+        let n = i64::try_from(workers.len()).unwrap();
+        assert_eq!(
+            review["limits"]["R-LIM-9"]["requested"],
+            json!((n * amount).to_string()),
+            "{review}"
+        );
+    }
     fill_report(&mut d).await;
     let review = d.checks().await;
     if codes(&review, "blocking")
@@ -304,31 +319,59 @@ async fn complete_path(
     let text = qpdf_and_text(&r.bytes().await.unwrap());
     assert!(text.contains(&protocol), "receipt shows {protocol}: {text}");
     assert!(text.contains(submitted["ticket"].as_str().unwrap()));
+    if quantity == "days" {
+        assert!(
+            text.contains("Giornate richieste"),
+            "receipt in days: {text}"
+        );
+        assert_eq!(submitted["workers"][0]["days_requested"], amount);
+    }
     submitted
 }
 
 #[tokio::test]
 async fn cigo_industry_complete_path_with_quarterly_indicators() {
-    let v = complete_path("datore.meccanica", "Meccanica", "cigo", "MLC", 40).await;
+    let v = complete_path(
+        "datore.meccanica",
+        "Meccanica",
+        "cigo",
+        "MLC",
+        ("hours", 40),
+    )
+    .await;
     assert_eq!(v["benefit"], "cigo");
 }
 
 #[tokio::test]
 async fn ais_fis_complete_path() {
-    let v = complete_path("datore.commercio", "Commercio", "ais_fis", "GMM", 40).await;
+    let v = complete_path(
+        "datore.commercio",
+        "Commercio",
+        "ais_fis",
+        "GMM",
+        ("hours", 40),
+    )
+    .await;
     assert_eq!(v["benefit"], "ais_fis");
 }
 
 #[tokio::test]
 async fn ais_fund_complete_path() {
-    let v = complete_path("studio.associato", "Studio", "ais_fondo", "GMM", 40).await;
+    let v = complete_path(
+        "studio.associato",
+        "Studio",
+        "ais_fondo",
+        "GMM",
+        ("hours", 40),
+    )
+    .await;
     assert_eq!(v["benefit"], "ais_fondo");
 }
 
 #[tokio::test]
 async fn cisoa_complete_path_confirms_the_181_days_with_a_note() {
     // R-ELIG-3: without attendance data the 181 days are a forceable warning; whole days.
-    let v = complete_path("azienda.agricola", "Agricola", "cisoa", "90", 16).await;
+    let v = complete_path("azienda.agricola", "Agricola", "cisoa", "90", ("days", 3)).await;
     assert_eq!(v["benefit"], "cisoa");
     assert!(
         v["content"]["notes"]["cisoa_days_unverified"].is_string(),
@@ -675,6 +718,26 @@ fn every_check_code_is_documented() {
             "{code}: {line}"
         );
     }
+    // And the other way round: the table of checks lists nothing the catalogue lacks.
+    let table = doc
+        .split("| code | severity | rule | section | when |")
+        .nth(1)
+        .expect("the table of checks");
+    let documented: Vec<&str> = table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .collect();
+    let catalogue: Vec<&str> = omnia_services::checks::CATALOGUE
+        .iter()
+        .map(|(code, ..)| *code)
+        .collect();
+    let mut a = documented.clone();
+    let mut b = catalogue.clone();
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b, "docs/checks.md lists exactly the catalogue");
 }
 
 #[tokio::test]
@@ -738,4 +801,136 @@ async fn another_tenant_gets_404_on_every_draft_endpoint_and_an_intermediary_may
         .get(&operator, &format!("/api/v1/applications/{}/checks", d.id))
         .await;
     assert_eq!(status, 404);
+}
+
+/// R-LIM-9: CISOA is requested in whole days and only CISOA in days; the wrong unit is
+/// refused by name, with the pointer of the field at fault.
+#[tokio::test]
+async fn cisoa_takes_days_and_the_others_hours() {
+    let app = spawn_app().await;
+    let farm = app.login("azienda.agricola").await;
+    let employer = app.employer_named(&farm, "Agricola").await;
+    let unit = employer["units"][0].clone();
+    let w = eligible_workers(&employer, &unit, 1);
+    let mut d = Draft::start(
+        &app,
+        &farm,
+        &employer,
+        json!({"benefit": "cisoa", "unit_id": unit["id"]}),
+    )
+    .await;
+    let (status, refused) = d
+        .put(
+            "workers",
+            json!({"workers": [{"worker_id": w[0]["id"], "hours": 13}]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "cisoa_in_days", "{refused}");
+    assert_eq!(refused["errors"][0]["pointer"], "/workers/0/hours");
+    d.save(
+        "workers",
+        json!({"workers": [{"worker_id": w[0]["id"], "days": 2}]}),
+    )
+    .await;
+    assert_eq!(d.view["content"]["workers"][0]["days"], 2);
+
+    let shop = app.login("datore.commercio").await;
+    let employer = app.employer_named(&shop, "Commercio").await;
+    let unit = employer["units"][0].clone();
+    let w = eligible_workers(&employer, &unit, 1);
+    let mut d = Draft::start(
+        &app,
+        &shop,
+        &employer,
+        json!({"benefit": "ais_fis", "unit_id": unit["id"]}),
+    )
+    .await;
+    let (status, refused) = d
+        .put(
+            "workers",
+            json!({"workers": [{"worker_id": w[0]["id"], "days": 2}]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["errors"][0]["code"], "days_only_for_cisoa",
+        "{refused}"
+    );
+    assert_eq!(refused["errors"][0]["pointer"], "/workers/0/days");
+}
+
+/// R-LIM-9: the CISOA beneficiaries CSV has a `giorni` column; every bad line is reported
+/// with its number and reason, and a file headed `ore` is refused before any line is read.
+#[tokio::test]
+async fn cisoa_csv_in_whole_days_reports_every_bad_line() {
+    let app = spawn_app().await;
+    let token = app.login("azienda.agricola").await;
+    let employer = app.employer_named(&token, "Agricola").await;
+    let unit = employer["units"][0].clone();
+    let w = eligible_workers(&employer, &unit, 2);
+    let mut d = Draft::start(
+        &app,
+        &token,
+        &employer,
+        json!({"benefit": "cisoa", "unit_id": unit["id"]}),
+    )
+    .await;
+    let start = next_monday();
+    d.save(
+        "request",
+        json!({"unit_id": unit["id"], "causale": "90", "start": start,
+        "end": start.checked_add_days(Days::new(5)).unwrap()}),
+    )
+    .await;
+    let cf = |i: usize| w[i]["cf"].as_str().unwrap().to_owned();
+    let csv = format!(
+        "codice_fiscale;giorni\n{};2\n{};1,5\n{};40\n",
+        cf(0),
+        cf(1),
+        cf(1)
+    );
+    let (status, refused) = d
+        .raw(
+            reqwest::Method::POST,
+            "workers-csv",
+            "text/csv",
+            csv.clone().into_bytes(),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    let at = |line: u32| {
+        refused["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["pointer"] == format!("/lines/{line}"))
+            .map(|e| e["code"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(at(3).as_deref(), Some("days_not_positive_integer"));
+    assert_eq!(at(4).as_deref(), Some("too_many_days"));
+    assert_eq!(at(2), None);
+    let (status, report) = d
+        .raw(
+            reqwest::Method::POST,
+            "workers-csv?keep_good_lines=true",
+            "text/csv",
+            csv.into_bytes(),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["application"]["content"]["workers"][0]["days"], 2);
+
+    let hours = format!("codice_fiscale;ore\n{};13\n", cf(0));
+    let (status, refused) = d
+        .raw(
+            reqwest::Method::POST,
+            "workers-csv",
+            "text/csv",
+            hours.into_bytes(),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "cisoa_in_days");
+    assert_eq!(refused["errors"][0]["pointer"], "/lines/1");
 }
