@@ -56,7 +56,7 @@ async function waitForAutosave(page) {
   assert.doesNotMatch(text, /non riuscito/, text);
 }
 
-async function fileApplication({ username, benefit, days }) {
+async function fileApplication({ username, benefit, amount, tooMany }) {
   const browser = await launchBrowser({ javaScriptEnabled: true });
   const page = await browser.context.newPage();
   const a11y = (label) => checkA11y(page, `${benefit}: ${label}`);
@@ -89,11 +89,14 @@ async function fileApplication({ username, benefit, days }) {
     await page.fill('input[name="data_fine"]', isoDate(monday + 4));
     await saveAndContinue(page, 'lavoratori');
 
-    // Workers: the first two, in hours (or whole days' worth of hours for CISOA).
+    // Workers: the first two, in hours (CISOA: whole days, R-LIM-9, fields giorni_*).
     await a11y('lavoratori');
-    const workers = await page.$$eval('input[name^="ore_"]', (els) => els.map((e) => e.name));
+    const field = benefit === 'cisoa' ? 'giorni_' : 'ore_';
+    assert.equal(await page.locator('input[name^="ore_"], input[name^="giorni_"]').count(),
+      await page.locator(`input[name^="${field}"]`).count(), `${benefit} asks for ${field}`);
+    const workers = await page.$$eval(`input[name^="${field}"]`, (els) => els.map((e) => e.name));
     assert.ok(workers.length >= 2, 'the unit lists its workers');
-    for (const w of workers.slice(0, 2)) await page.fill(`input[name="${w}"]`, String(days));
+    for (const w of workers.slice(0, 2)) await page.fill(`input[name="${w}"]`, String(tooMany || amount));
     await saveAndContinue(page, 'forza');
     await a11y('forza aziendale');
     await saveAndContinue(page, 'relazione');
@@ -116,6 +119,18 @@ async function fileApplication({ username, benefit, days }) {
       await page.fill('input[name="sindacati"]', 'Organizzazioni territoriali di categoria');
     }
     await saveAndContinue(page, 'riepilogo');
+
+    if (tooMany) {
+      // A blocking error on the review, corrected on its step.
+      await a11y('riepilogo con errori');
+      assert.ok((await page.locator('#bloccanti').count()) > 0, 'too many days block the submission');
+      assert.match(await page.locator('#bloccanti').innerText(), /giornate devono essere tra 1 e/);
+      await page.goto(`${server.baseUrl}/domande/${id}/compila/lavoratori`);
+      for (const w of workers.slice(0, 2)) await page.fill(`input[name="${w}"]`, String(amount));
+      await saveAndContinue(page, 'forza');
+      await page.goto(`${server.baseUrl}/domande/${id}/compila/riepilogo`);
+      await page.waitForLoadState('load');
+    }
 
     // Review: no blocking error; forceable warnings confirmed with a note.
     await a11y('riepilogo');
@@ -213,14 +228,15 @@ test('autosave: typed values are saved without a button, and a button right afte
 });
 
 test('AIS of the FIS: commerce employer with more than 5 employees', async () => {
-  await fileApplication({ username: 'datore.commercio', benefit: 'ais_fis', days: 16 });
+  await fileApplication({ username: 'datore.commercio', benefit: 'ais_fis', amount: 16 });
 });
 
 test('AIS of a solidarity fund: professional studio', async () => {
-  await fileApplication({ username: 'studio.associato', benefit: 'ais_fondo', days: 16 });
+  await fileApplication({ username: 'studio.associato', benefit: 'ais_fondo', amount: 16 });
 });
 
 test('CISOA: farm, whole days, no union procedure, 181 days confirmed with a note', async () => {
-  const { notes } = await fileApplication({ username: 'azienda.agricola', benefit: 'cisoa', days: 13 });
+  // 40 days in a 5-day period block the review (days_out_of_range); corrected to 2 days.
+  const { notes } = await fileApplication({ username: 'azienda.agricola', benefit: 'cisoa', amount: 2, tooMany: 40 });
   assert.ok(notes.length > 0, 'CISOA without day counts asks to confirm the 181 days (R-ELIG-3)');
 });

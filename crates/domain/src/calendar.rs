@@ -243,3 +243,48 @@ mod tests {
         assert_eq!(end_of_next_month(d(2025, 12, 5)), Some(d(2026, 1, 31)));
     }
 }
+
+/// Local time in Rome (Europe/Rome) of an instant stored in UTC: CET (UTC+1), or CEST
+/// (UTC+2) from 01:00 UTC of the last Sunday of March to 01:00 UTC of the last Sunday of
+/// October (the EU rule in force since 1996; users see every time this way).
+pub fn rome_time(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    let year = t.year();
+    let last_sunday = |month: u32| {
+        let first_next = NaiveDate::from_ymd_opt(year, month + 1, 1).unwrap_or(NaiveDate::MAX);
+        let last = first_next.pred_opt().unwrap_or(first_next);
+        last - Days::new(u64::from(last.weekday().num_days_from_sunday()))
+    };
+    let at_one = |d: NaiveDate| d.and_hms_opt(1, 0, 0).unwrap_or_default();
+    let utc = t.naive_utc();
+    let summer = utc >= at_one(last_sunday(3)) && utc < at_one(last_sunday(10));
+    utc + chrono::TimeDelta::hours(if summer { 2 } else { 1 })
+}
+
+#[cfg(test)]
+mod rome_tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::rome_time;
+
+    fn rome(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> String {
+        rome_time(Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap())
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    }
+
+    #[test]
+    fn times_are_shown_in_rome_winter_and_summer() {
+        assert_eq!(rome(2026, 1, 15, 9, 30), "15/01/2026 10:30");
+        assert_eq!(rome(2026, 7, 1, 22, 30), "02/07/2026 00:30");
+        assert_eq!(rome(2026, 12, 31, 23, 30), "01/01/2027 00:30");
+    }
+
+    #[test]
+    fn the_clock_changes_at_one_utc_on_the_last_sundays_of_march_and_october() {
+        // 2026: 29 March and 25 October.
+        assert_eq!(rome(2026, 3, 29, 0, 59), "29/03/2026 01:59");
+        assert_eq!(rome(2026, 3, 29, 1, 0), "29/03/2026 03:00");
+        assert_eq!(rome(2026, 10, 25, 0, 59), "25/10/2026 02:59");
+        assert_eq!(rome(2026, 10, 25, 1, 0), "25/10/2026 02:00");
+    }
+}

@@ -45,7 +45,12 @@ pub(crate) fn render_from_snapshot(v: &ApplicationView) -> Vec<u8> {
         ticket: v.ticket.clone().unwrap_or_default(),
         submitted_at: v
             .submitted_at
-            .map(|t| t.format("%d/%m/%Y %H:%M UTC").to_string())
+            .map(|t| {
+                // Stored in UTC, printed in Rome time.
+                omnia_domain::calendar::rome_time(t)
+                    .format("%d/%m/%Y %H:%M (ora di Roma)")
+                    .to_string()
+            })
             .unwrap_or_default(),
         employer_name: v.employer.name.clone(),
         employer_tax_code: v.employer.cf.clone(),

@@ -46,9 +46,8 @@ pub async fn audit(State(state): State<AppState>, user: WebUser) -> Response {
         .into_iter()
         .map(|e| AuditRow {
             seq: e.seq,
-            at: e
-                .at
-                .with_timezone(&chrono::Local)
+            // Stored in UTC, shown in Rome time.
+            at: omnia_domain::calendar::rome_time(e.at)
                 .format("%d/%m/%Y %H:%M:%S")
                 .to_string(),
             actor: e.actor_username.unwrap_or_else(|| "—".into()),

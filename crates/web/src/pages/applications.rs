@@ -295,7 +295,8 @@ fn detail_page(
     let mut ctx = context(user, if operator { "istruttoria" } else { "domande" });
     ctx.flash = flash;
     let stamp = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&chrono::Local)
+        // Stored in UTC, shown in Rome time.
+        omnia_domain::calendar::rome_time(t)
             .format("%d/%m/%Y %H:%M")
             .to_string()
     };

@@ -555,6 +555,53 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("Dirigente", "Executive"),
 ];
 
+/// Italian and English label of a counter of R-LIM, by its stable key in `limits` (the
+/// engine's own labels are English and are not shown to users).
+pub fn counter_label(key: &str) -> Option<(&'static str, &'static str)> {
+    Some(match key {
+        "R-LIM-1" => (
+            "CIGO: settimane della singola domanda",
+            "CIGO: weeks of the single request",
+        ),
+        "R-LIM-1-proroga" => (
+            "CIGO: settimane della domanda e delle domande che proroga",
+            "CIGO: weeks of the request and of the applications it extends",
+        ),
+        "R-LIM-2" => (
+            "CIGO: settimane nel biennio mobile",
+            "CIGO: weeks in the rolling two years",
+        ),
+        "R-LIM-3" => ("CIGO: settimane consecutive", "CIGO: consecutive weeks"),
+        "R-LIM-5" => (
+            "CIGO: ore, un terzo delle ore lavorabili nel biennio",
+            "CIGO: hours, one third of the workable hours in the two years",
+        ),
+        "R-LIM-6" => (
+            "CIGO, CIGS e assegno: settimane nel quinquennio mobile",
+            "CIGO, CIGS and AIS: weeks in the rolling five years",
+        ),
+        "R-LIM-8" => (
+            "Assegno di integrazione salariale: settimane nel biennio mobile",
+            "Wage integration allowance: weeks in the rolling two years",
+        ),
+        "R-LIM-9" => (
+            "CISOA: giornate per lavoratore nell'anno solare",
+            "CISOA: days per worker in the calendar year",
+        ),
+        _ => return None,
+    })
+}
+
+/// Italian and English name of a counter's unit (`weeks`, `hours`, `days`).
+pub fn counter_unit(unit: &str) -> Option<(&'static str, &'static str)> {
+    Some(match unit {
+        "weeks" => ("settimane", "weeks"),
+        "hours" => ("ore", "hours"),
+        "days" => ("giornate", "days"),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,7 @@ use omnia_services::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::i18n::{counter_label, counter_unit};
 use super::layout::Lang;
 use super::{PageContext, application_id, context, error_page, render, service_error_page};
 use crate::AppState;
@@ -208,7 +209,9 @@ fn autosaved(
         StatusCode::OK,
         &Autosaved {
             ctx: context(user, "domande"),
-            time: chrono::Local::now().format("%H:%M").to_string(),
+            time: omnia_domain::calendar::rome_time(chrono::Utc::now())
+                .format("%H:%M")
+                .to_string(),
             version: view.version,
             skipped,
             problem: None,
@@ -297,11 +300,20 @@ async fn evaluate(
         .limits
         .as_object()
         .map(|m| {
-            m.values()
-                .map(|l| CounterRow {
+            m.iter()
+                .map(|(key, l)| CounterRow {
                     rule: text(&l["rule"]),
-                    label: text(&l["label"]),
-                    limit: format!("{} {}", text(&l["limit"]), text(&l["unit"])),
+                    // Stable keys, never the engine's English labels (issue 4 polish).
+                    label: counter_label(key)
+                        .map(|(it, en)| user.lang.pick(it, en).to_owned())
+                        .unwrap_or_else(|| text(&l["label"])),
+                    limit: format!(
+                        "{} {}",
+                        text(&l["limit"]),
+                        counter_unit(&text(&l["unit"]))
+                            .map(|(it, en)| user.lang.pick(it, en).to_owned())
+                            .unwrap_or_else(|| text(&l["unit"]))
+                    ),
                     used: text(&l["used"]),
                     requested: text(&l["requested"]),
                     residual_after: text(&l["residual_after"]),
@@ -314,7 +326,11 @@ async fn evaluate(
     for f in review.findings.iter().filter(|f| {
         f.section == section && f.severity != omnia_services::checks::CheckSeverity::Info
     }) {
-        let field = f.field.replacen("lavoratore_", "ore_", 1);
+        let field = f.field.replacen(
+            "lavoratore_",
+            &format!("{}_", quantity_field(QuantityUnit::of(view.benefit))),
+            1,
+        );
         by_field
             .entry(field)
             .or_insert_with(|| user.lang.pick(&f.message_it, &f.message_en).to_owned());
@@ -479,7 +495,7 @@ async fn request_page(
     let data_inizio = value("data_inizio", date_text(saved.start));
     let lang = user.lang;
     let on = NaiveDate::parse_from_str(&data_inizio, "%Y-%m-%d")
-        .unwrap_or_else(|_| chrono::Local::now().date_naive());
+        .unwrap_or_else(|_| omnia_domain::calendar::rome_time(chrono::Utc::now()).date());
     let others = state
         .services
         .applications_for(&user.principal)
@@ -1664,7 +1680,7 @@ fn indicator_years(view: &ApplicationView) -> [i32; 2] {
         .content
         .as_ref()
         .and_then(|c| c.request.start)
-        .unwrap_or_else(|| chrono::Local::now().date_naive())
+        .unwrap_or_else(|| omnia_domain::calendar::rome_time(chrono::Utc::now()).date())
         .year();
     [year - 2, year - 1]
 }
