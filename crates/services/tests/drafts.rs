@@ -684,3 +684,94 @@ async fn r_caus_1_checks_use_the_reference_version_in_force_on_the_submission_da
         "from its effective date the published version decides"
     );
 }
+
+/// R-LIM-9, P27: the operator authorises CISOA in whole days; the hours column follows as
+/// days × the worker's contractual daily hours, and hours sent for CISOA are refused by name.
+#[tokio::test]
+async fn a_cisoa_decision_authorises_whole_days_and_the_hours_they_stand_for() {
+    use omnia_domain::quantity::Requested;
+    use rust_decimal::Decimal;
+    let w = World::new().await;
+    let (p, detail, v) = w.draft("azienda.agricola", Benefit::Cisoa).await;
+    let worker = detail
+        .workers
+        .iter()
+        .find(|x| x.unit_id == v.unit.id && x.eligible)
+        .unwrap();
+    let hours_of = |days: u32| {
+        Requested::Days(days).whole_hours(
+            Decimal::from(worker.weekly_hours),
+            u32::try_from(worker.working_days_per_week).unwrap(),
+        )
+    };
+    let start = w.next_monday();
+    let id = ApplicationId::new_v7();
+    let mut tx = w._db.db().begin().await.unwrap();
+    tx.insert_application(&omnia_store::applications::NewApplicationRow {
+        id,
+        employer_id: v.employer.id,
+        unit_id: v.unit.id,
+        benefit: "cisoa".into(),
+        causale: "90".into(),
+        kind: "sospensione".into(),
+        start_date: start,
+        end_date: start + TimeDelta::days(5),
+        created_by: p.user_id,
+        created_at: w.clock.now(),
+        content: None,
+    })
+    .await
+    .unwrap();
+    tx.insert_application_worker(id, worker.id, hours_of(3), Some(3))
+        .await
+        .unwrap();
+    let version = tx.application(id).await.unwrap().unwrap().version;
+    let n = id.0.simple().to_string();
+    assert!(
+        tx.mark_submitted(id, version, &n, &n, w.clock.now(), "{}")
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+
+    let op = w.who("operatore.roma").await;
+    let office = w.s.office_scope(&op).unwrap();
+    let in_hours =
+        w.s.decide(
+            &office,
+            id,
+            Decision {
+                outcome: Outcome::Authorised,
+                motivation: Some("Autorizzate due giornate.".into()),
+                hours: Some(vec![(worker.id, 8)]),
+                days: None,
+            },
+        )
+        .await;
+    match in_hours {
+        Err(ServiceError::Validation(errors)) => {
+            assert!(
+                errors.iter().any(|e| e.code == "cisoa_in_days"),
+                "{errors:?}"
+            )
+        }
+        other => panic!("hours for CISOA must be refused: {other:?}"),
+    }
+    let decided =
+        w.s.decide(
+            &office,
+            id,
+            Decision {
+                outcome: Outcome::Authorised,
+                motivation: Some("Autorizzate due giornate su tre.".into()),
+                hours: None,
+                days: Some(vec![(worker.id, 2)]),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(decided.state, ApplicationState::PartiallyAuthorised);
+    assert_eq!(decided.workers[0].days_requested, Some(3));
+    assert_eq!(decided.workers[0].days_authorised, Some(2));
+    assert_eq!(decided.workers[0].hours_authorised, Some(hours_of(2)));
+}

@@ -154,7 +154,7 @@ pub struct WorkersInput {
 
 /// Save the workers of a draft (replaces the list).
 ///
-/// Each worker of the registry with the hours requested for the whole period (CISOA: whole days, as hours). Unknown workers, dirigenti, duplicates and hours out of range are stored and reported by the checks. `If-Match` carries the version read.
+/// Each worker of the registry with what is requested for the whole period: `hours`, or for CISOA whole `days` (R-LIM-9; hours for CISOA are refused with `cisoa_in_days`, days for the other benefits with `days_only_for_cisoa`, pointer `/workers/N/hours` or `/workers/N/days`). Unknown workers, dirigenti, duplicates and quantities out of range are stored and reported by the checks. `If-Match` carries the version read.
 #[utoipa::path(put, path = "/api/v1/applications/{application_id}/workers", tag = "applications",
     operation_id = "saveDraftWorkers",
     params(("application_id" = Uuid, Path, description = "Identificativo della domanda"),
@@ -299,7 +299,7 @@ pub struct CsvParams {
 
 /// Upload the beneficiaries as CSV (replaces the worker list).
 ///
-/// Lines `codice_fiscale;ore`, UTF-8, with an optional header line `codice_fiscale;ore` (see docs/csv.md). Every bad line is reported with its line number and reason (invalid codice fiscale, unknown worker, dirigente, duplicate, hours not a positive integer, too many hours). By default nothing is imported while any line is bad (422, one error per line at `/lines/N`); with `keep_good_lines=true` the good lines are imported and the bad ones listed in `rejected`.
+/// Lines `codice_fiscale;ore` (CISOA: `codice_fiscale;giorni`, whole days, R-LIM-9), UTF-8, with an optional header line naming the columns (see docs/csv.md). Every bad line is reported with its line number and reason (invalid codice fiscale, unknown worker, dirigente, duplicate, hours or days not a positive integer, too many hours or days, a header in the wrong unit). By default nothing is imported while any line is bad (422, one error per line at `/lines/N`); with `keep_good_lines=true` the good lines are imported and the bad ones listed in `rejected`.
 #[utoipa::path(post, path = "/api/v1/applications/{application_id}/workers-csv", tag = "applications",
     operation_id = "importDraftWorkersCsv",
     params(("application_id" = Uuid, Path, description = "Identificativo della domanda"), CsvParams),
