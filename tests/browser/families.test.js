@@ -132,6 +132,14 @@ async function fileApplication({ username, benefit, amount, tooMany }) {
       await page.waitForLoadState('load');
     }
 
+    // The counters speak Italian through stable keys, never the engine's English labels.
+    await page.goto(`${server.baseUrl}/domande/${id}/compila/richiesta`);
+    const counters = await page.locator('#contatori').innerText();
+    assert.doesNotMatch(counters, /calendar year|\bweeks\b|per request|workable hours/i, counters);
+    if (benefit === 'cisoa') assert.match(counters, /CISOA: giornate per lavoratore nell'anno solare/, counters);
+    await page.goto(`${server.baseUrl}/domande/${id}/compila/riepilogo`);
+    await page.waitForLoadState('load');
+
     // Review: no blocking error; forceable warnings confirmed with a note.
     await a11y('riepilogo');
     assert.equal(await page.locator('#bloccanti').count(), 0, `blocking errors: ${(await mainText(page)).slice(0, 1500)}`);
@@ -143,6 +151,7 @@ async function fileApplication({ username, benefit, amount, tooMany }) {
     const protocol = (await page.locator('#protocollo').innerText()).trim();
     assert.match(protocol, /^INPS\./);
     await a11y('domanda inviata');
+    if (benefit === 'cisoa') assert.match(await mainText(page), /Giornate richieste/, 'CISOA in whole days after submission');
     await page.goto(`${server.baseUrl}/domande/${id}/anteprima`);
     assert.ok((await mainText(page)).includes(protocol), 'the print preview shows the protocol');
     await a11y('anteprima di stampa');

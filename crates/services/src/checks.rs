@@ -1187,6 +1187,12 @@ impl Services {
             let Ok(q) = we.quantity(benefit) else {
                 continue;
             };
+            // Days beyond the period are a finding (`days_out_of_range`); the counters
+            // are computed without them rather than not at all.
+            if matches!(q, Requested::Days(d) if i64::from(d) > crate::drafts::max_days(w, content.request.start, content.request.end))
+            {
+                continue;
+            }
             if !seen.insert(w.id) {
                 continue;
             }

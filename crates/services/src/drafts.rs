@@ -461,10 +461,24 @@ pub(crate) fn max_hours(w: &WorkerRow, start: Option<NaiveDate>, end: Option<Nai
     w.weekly_hours * weeks.max(1)
 }
 
-/// Maximum whole days for a worker over a period (CISOA): working days per week × weeks.
+/// Maximum whole days for a worker over a period (CISOA): the working days of the period
+/// on the worker's 5- or 6-day week, public holidays excluded (13 weeks' worth while the
+/// period is unknown).
 pub(crate) fn max_days(w: &WorkerRow, start: Option<NaiveDate>, end: Option<NaiveDate>) -> i64 {
-    let weeks = max_hours(w, start, end) / w.weekly_hours.max(1);
-    w.working_days_per_week * weeks.max(1)
+    let pattern = u64::try_from(w.working_days_per_week)
+        .ok()
+        .and_then(omnia_domain::calendar::WorkPattern::from_days);
+    match (
+        pattern,
+        start
+            .zip(end)
+            .and_then(|(s, e)| omnia_domain::application::Period::new(s, e).ok()),
+    ) {
+        (Some(pattern), Some(period)) => {
+            i64::try_from(pattern.working_days(&period).len()).unwrap_or(i64::MAX)
+        }
+        _ => w.working_days_per_week * crate::applications::CIGO_MAX_WEEKS,
+    }
 }
 
 /// The line of `application_workers` a worker entry projects to: the hours (CISOA: what the

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
+use omnia_domain::quantity::QuantityUnit;
 use omnia_services::{
     ApplicationId, ApplicationState, ApplicationSummary, ApplicationView, Decision, EmployerId,
     Outcome, Role, ServiceError,
@@ -256,6 +257,8 @@ struct DetailPage {
     motivation: Option<String>,
     workers: Vec<WorkerRow>,
     total_hours: String,
+    /// CISOA: requested and authorised in whole days (R-LIM-9).
+    days: bool,
     can_submit: bool,
     can_withdraw: bool,
     can_decide: bool,
@@ -294,6 +297,7 @@ fn detail_page(
     let operator = user.principal.role == Role::Operator;
     let mut ctx = context(user, if operator { "istruttoria" } else { "domande" });
     ctx.flash = flash;
+    let days = QuantityUnit::of(view.benefit) == QuantityUnit::Days;
     let stamp = |t: chrono::DateTime<chrono::Utc>| {
         // Stored in UTC, shown in Rome time.
         omnia_domain::calendar::rome_time(t)
@@ -331,14 +335,27 @@ fn detail_page(
             .map(|w| WorkerRow {
                 cf: w.cf.clone(),
                 name: w.name.clone(),
-                requested: w.hours_requested.to_string(),
-                authorised: w
-                    .hours_authorised
-                    .map(|h| h.to_string())
-                    .unwrap_or_else(|| "—".into()),
+                requested: match w.days_requested {
+                    Some(d) if days => d.to_string(),
+                    _ => w.hours_requested.to_string(),
+                },
+                authorised: match (w.days_authorised, w.hours_authorised) {
+                    (Some(d), _) if days => d.to_string(),
+                    (_, Some(h)) if !days => h.to_string(),
+                    _ => "—".into(),
+                },
             })
             .collect(),
-        total_hours: view.total_hours_requested.to_string(),
+        total_hours: if days {
+            view.workers
+                .iter()
+                .filter_map(|w| w.days_requested)
+                .sum::<i64>()
+                .to_string()
+        } else {
+            view.total_hours_requested.to_string()
+        },
+        days,
         can_submit: applicant && view.state == ApplicationState::Draft,
         can_withdraw: applicant
             && matches!(

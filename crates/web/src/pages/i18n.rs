@@ -408,6 +408,12 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("Carica il file", "Upload the file"),
     ("File CSV", "CSV file"),
     ("Giornate richieste", "Days requested"),
+    ("Giornate autorizzate", "Days authorised"),
+    ("giornate", "days"),
+    (
+        "Giornate richieste e autorizzate per lavoratore",
+        "Days requested and authorised per worker",
+    ),
     ("Giornate richieste per", "Days requested for"),
     (
         "Lavoratori e giornate richieste",

@@ -2121,6 +2121,8 @@ struct PreviewPage {
     title: String,
     state: String,
     general: Vec<Line>,
+    /// CISOA: the quantities are whole days (R-LIM-9).
+    days: bool,
     workers: Vec<(String, String, String)>,
     headcount: Vec<(String, String)>,
     report: Vec<(String, String)>,
@@ -2231,6 +2233,7 @@ pub async fn preview(
         StatusCode::OK,
         &PreviewPage {
             ctx: context(&user, "domande"),
+            days: QuantityUnit::of(view.benefit) == QuantityUnit::Days,
             id: view.id.0.to_string(),
             title: lang
                 .pick(view.benefit.label_it(), view.benefit.label_en())
