@@ -319,6 +319,14 @@ async fn complete_path(
     let text = qpdf_and_text(&r.bytes().await.unwrap());
     assert!(text.contains(&protocol), "receipt shows {protocol}: {text}");
     assert!(text.contains(submitted["ticket"].as_str().unwrap()));
+    // Stored in UTC, printed in Rome time (P28).
+    let at = chrono::DateTime::parse_from_rfc3339(submitted["submitted_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let rome = omnia_domain::calendar::rome_time(at)
+        .format("%d/%m/%Y %H:%M (ora di Roma)")
+        .to_string();
+    assert!(text.contains(&rome), "receipt time {rome} in Rome: {text}");
     if quantity == "days" {
         assert!(
             text.contains("Giornate richieste"),
