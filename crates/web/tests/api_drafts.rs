@@ -195,7 +195,7 @@ async fn complete_path(
     causale: &str,
     // `hours`, or `days` for CISOA (R-LIM-9), per worker.
     (quantity, amount): (&str, i64),
-) -> Value {
+) -> (TestApp, Value) {
     let app = spawn_app().await;
     let token = app.login(user).await;
     let employer = app.employer_named(&token, employer_name).await;
@@ -334,12 +334,12 @@ async fn complete_path(
         );
         assert_eq!(submitted["workers"][0]["days_requested"], amount);
     }
-    submitted
+    (app, submitted)
 }
 
 #[tokio::test]
 async fn cigo_industry_complete_path_with_quarterly_indicators() {
-    let v = complete_path(
+    let (_, v) = complete_path(
         "datore.meccanica",
         "Meccanica",
         "cigo",
@@ -352,7 +352,7 @@ async fn cigo_industry_complete_path_with_quarterly_indicators() {
 
 #[tokio::test]
 async fn ais_fis_complete_path() {
-    let v = complete_path(
+    let (_, v) = complete_path(
         "datore.commercio",
         "Commercio",
         "ais_fis",
@@ -365,7 +365,7 @@ async fn ais_fis_complete_path() {
 
 #[tokio::test]
 async fn ais_fund_complete_path() {
-    let v = complete_path(
+    let (_, v) = complete_path(
         "studio.associato",
         "Studio",
         "ais_fondo",
@@ -379,12 +379,41 @@ async fn ais_fund_complete_path() {
 #[tokio::test]
 async fn cisoa_complete_path_confirms_the_181_days_with_a_note() {
     // R-ELIG-3: without attendance data the 181 days are a forceable warning; whole days.
-    let v = complete_path("azienda.agricola", "Agricola", "cisoa", "90", ("days", 3)).await;
+    let (app, v) = complete_path("azienda.agricola", "Agricola", "cisoa", "90", ("days", 3)).await;
     assert_eq!(v["benefit"], "cisoa");
     assert!(
         v["content"]["notes"]["cisoa_days_unverified"].is_string(),
         "the note is stored for the operator: {v}"
     );
+    // The provincial commission's decision is recorded in whole days (R-LIM-9, R-IST-4).
+    let operator = app.login("operatore.roma").await;
+    let decision = format!(
+        "/api/v1/applications/{}/decision",
+        v["id"].as_str().unwrap()
+    );
+    let worker = v["workers"][0]["worker_id"].clone();
+    let (status, refused) = app
+        .post(
+            &operator,
+            &decision,
+            &json!({"outcome": "authorised", "motivation": "Due giornate.",
+                    "hours": [{"worker_id": worker, "hours": 8}]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["errors"][0]["code"], "cisoa_in_days", "{refused}");
+    let (status, decided) = app
+        .post(
+            &operator,
+            &decision,
+            &json!({"outcome": "authorised", "motivation": "Due giornate su tre per il primo lavoratore.",
+                    "days": [{"worker_id": worker, "days": 2}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{decided}");
+    assert_eq!(decided["state"], "partially_authorised");
+    assert_eq!(decided["workers"][0]["days_authorised"], 2);
+    assert_eq!(decided["workers"][1]["days_authorised"], 0);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use omnia_domain::benefit::Benefit;
 use omnia_domain::ids::CodiceFiscale;
 use omnia_services::{
     ApplicationId, ApplicationSummary, ApplicationView, Decision, EmployerId, NewApplication,
-    Outcome, Principal, RequestedWorker, SubmitInput,
+    Outcome, Principal, RequestedWorker, SubmitInput, WorkerId,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -74,8 +74,32 @@ pub enum OutcomeInput {
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
     pub outcome: OutcomeInput,
-    /// Mandatory for a rejection.
+    /// Mandatory for a rejection or a partial authorisation.
     pub motivation: Option<String>,
+    /// Partial authorisation: hours per worker (workers not listed get 0). Not for CISOA.
+    #[serde(default)]
+    pub hours: Option<Vec<AuthorisedHours>>,
+    /// Partial authorisation of a CISOA application: whole days per worker (R-LIM-9).
+    #[serde(default)]
+    pub days: Option<Vec<AuthorisedDays>>,
+}
+
+/// Hours authorised for one worker.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorisedHours {
+    #[schema(value_type = i64)]
+    pub worker_id: WorkerId,
+    pub hours: u32,
+}
+
+/// Whole days authorised for one worker (CISOA).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorisedDays {
+    #[schema(value_type = i64)]
+    pub worker_id: WorkerId,
+    pub days: u32,
 }
 
 /// Applications of every employer the caller may act for.
@@ -274,8 +298,12 @@ async fn decide_application(
             OutcomeInput::Rejected => Outcome::Rejected,
         },
         motivation: input.motivation,
-        hours: None,
-        days: None,
+        hours: input
+            .hours
+            .map(|l| l.into_iter().map(|a| (a.worker_id, a.hours)).collect()),
+        days: input
+            .days
+            .map(|l| l.into_iter().map(|a| (a.worker_id, a.days)).collect()),
     };
     Ok(Json(
         state
