@@ -1,7 +1,9 @@
 // Acceptance of the guided intake (issue 4) for every benefit family, in headless Chromium with
-// axe-core on every wizard page: AIS of the FIS, AIS of a solidarity fund and CISOA (the CIGO
-// path, with a blocking error corrected, is walked by skeleton.test.js). Each walk confirms the
-// forceable warnings it meets with a note, submits, and checks the protocol and the receipt.
+// axe-core on every wizard page: CIGO, AIS of the FIS, AIS of a solidarity fund and CISOA. Each
+// walk meets a blocking error on the review (too many hours; CISOA: too many whole days) and
+// corrects it on its step, confirms its forceable warning with a note (late filing, R-APP-4;
+// CISOA: the 181 days, R-ELIG-3), checks the counters speak Italian, submits, and checks the
+// protocol and the receipt.
 'use strict';
 
 const { test, before, after } = require('node:test');
@@ -56,7 +58,7 @@ async function waitForAutosave(page) {
   assert.doesNotMatch(text, /non riuscito/, text);
 }
 
-async function fileApplication({ username, benefit, amount, tooMany }) {
+async function fileApplication({ username, benefit, amount, tooMany, late }) {
   const browser = await launchBrowser({ javaScriptEnabled: true });
   const page = await browser.context.newPage();
   const a11y = (label) => checkA11y(page, `${benefit}: ${label}`);
@@ -84,9 +86,11 @@ async function fileApplication({ username, benefit, amount, tooMany }) {
     await page.selectOption('select[name="unita"]', await first('unita'));
     await page.selectOption('select[name="causale"]', await first('causale'));
     await page.selectOption('select[name="tipo"]', 'sospensione');
-    const monday = mondayOffset();
+    // Late (R-APP-4): started 20 days ago, past the 15 days; covered from the Monday of the
+    // week before today, a forceable warning to confirm with a note.
+    const monday = late ? -20 : mondayOffset();
     await page.fill('input[name="data_inizio"]', isoDate(monday));
-    await page.fill('input[name="data_fine"]', isoDate(monday + 4));
+    await page.fill('input[name="data_fine"]', isoDate(late ? 4 : monday + 4));
     await saveAndContinue(page, 'lavoratori');
 
     // Workers: the first two, in hours (CISOA: whole days, R-LIM-9, fields giorni_*).
@@ -124,7 +128,7 @@ async function fileApplication({ username, benefit, amount, tooMany }) {
       // A blocking error on the review, corrected on its step.
       await a11y('riepilogo con errori');
       assert.ok((await page.locator('#bloccanti').count()) > 0, 'too many days block the submission');
-      assert.match(await page.locator('#bloccanti').innerText(), /giornate devono essere tra 1 e/);
+      assert.match(await page.locator('#bloccanti').innerText(), benefit === 'cisoa' ? /giornate devono essere tra 1 e/ : /ore devono essere tra 1 e/);
       await page.goto(`${server.baseUrl}/domande/${id}/compila/lavoratori`);
       for (const w of workers.slice(0, 2)) await page.fill(`input[name="${w}"]`, String(amount));
       await saveAndContinue(page, 'forza');
@@ -236,12 +240,19 @@ test('autosave: typed values are saved without a button, and a button right afte
   }
 });
 
-test('AIS of the FIS: commerce employer with more than 5 employees', async () => {
-  await fileApplication({ username: 'datore.commercio', benefit: 'ais_fis', amount: 16 });
+test('CIGO: industry, filed late (forceable, with a note), too many hours corrected', async () => {
+  const { notes } = await fileApplication({ username: 'datore.meccanica', benefit: 'cigo', amount: 16, tooMany: 9999, late: true });
+  assert.ok(notes.includes('nota_late_filing'), `late filing confirmed with a note: ${notes}`);
 });
 
-test('AIS of a solidarity fund: professional studio', async () => {
-  await fileApplication({ username: 'studio.associato', benefit: 'ais_fondo', amount: 16 });
+test('AIS of the FIS: commerce employer with more than 5 employees, late, hours corrected', async () => {
+  const { notes } = await fileApplication({ username: 'datore.commercio', benefit: 'ais_fis', amount: 16, tooMany: 9999, late: true });
+  assert.ok(notes.includes('nota_late_filing'), `late filing confirmed with a note: ${notes}`);
+});
+
+test('AIS of a solidarity fund: professional studio, late, hours corrected', async () => {
+  const { notes } = await fileApplication({ username: 'studio.associato', benefit: 'ais_fondo', amount: 16, tooMany: 9999, late: true });
+  assert.ok(notes.includes('nota_late_filing'), `late filing confirmed with a note: ${notes}`);
 });
 
 test('CISOA: farm, whole days, no union procedure, 181 days confirmed with a note', async () => {
