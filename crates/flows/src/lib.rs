@@ -21,3 +21,4 @@ pub use catalogue::{Class, Code, Level, Severity};
 pub use check::{CheckOptions, Finding, Hooks, Outcome, RecordAmount, Report, Summary, check_flow};
 pub use model::{FlowReader, Location};
 pub use xml::XmlReader;
+pub use xml::quick::QuickXmlReader;

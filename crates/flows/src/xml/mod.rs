@@ -1,16 +1,28 @@
-//! Streaming reader of the XML flow (quick-xml pull parser).
+//! Streaming reader of the XML flow.
 //!
-//! Memory does not grow with the file: one event buffer and the raw fields of
-//! the current record are reused. A DOCTYPE (hence any DTD or entity
-//! declaration) is refused, only the predefined entities and character
-//! references are accepted, the XML declaration must name UTF-8 and every
-//! byte must be valid UTF-8. Syntax errors stop the reading with a located
-//! [`Fatal`]; structural errors (unknown, repeated, out-of-order or missing
-//! elements) are reported as [`Issue`]s and reading goes on.
+//! The production reader, [`XmlReader`], runs a small state machine over a
+//! hand-written tokenizer ([`lexer`]): the flow is a fixed, shallow subset of
+//! XML, and a general pull parser was the larger half of the check time
+//! (`docs/PERFORMANCE.md`). The quick-xml reader it replaced stays as the
+//! reference ([`quick::QuickXmlReader`]): `tests/reader_equivalence.rs` feeds
+//! both the same inputs (fixtures, generated flows, mutated and truncated
+//! ones) and requires the same items and findings.
+//!
+//! Memory does not grow with the file: one input buffer (bounded by the
+//! per-token limit [`lexer::MAX_TOKEN`]) and the raw fields of the current
+//! record are reused. A DOCTYPE (hence any DTD or entity declaration) is
+//! refused, only the predefined entities and character references are
+//! accepted, the XML declaration must name UTF-8 and every byte must be valid
+//! UTF-8. Syntax errors stop the reading with a located [`Fatal`]; structural
+//! errors (unknown, repeated, out-of-order or missing elements) are reported
+//! as [`Issue`]s and reading goes on.
+
+pub mod lexer;
+pub mod quick;
 
 use std::io::BufRead;
 
-use quick_xml::events::{BytesStart, Event};
+use lexer::{LexError, Lexer, Tok};
 
 use crate::catalogue::Code;
 use crate::model::*;
@@ -42,6 +54,8 @@ enum Leaf {
 }
 
 const GIORNO: i32 = 16;
+/// Order index of `Azienda` inside `FlussoCig`.
+const AZIENDA: i32 = 1;
 
 fn header_field(name: &str) -> Option<usize> {
     Some(match name {
@@ -74,69 +88,6 @@ fn record_field(name: &str) -> Option<usize> {
         "IBAN" => R_IBAN,
         _ => return None,
     })
-}
-
-/// Counts lines as quick-xml consumes the input, so element locations cost
-/// nothing per event (memchr over each consumed chunk).
-pub struct Counted<R> {
-    inner: R,
-    lines: u64,
-    line_start: u64,
-    pos: u64,
-}
-
-impl<R: BufRead> std::io::Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = {
-            let src = self.fill_buf()?;
-            let n = src.len().min(buf.len());
-            buf[..n].copy_from_slice(&src[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Counted<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-    fn consume(&mut self, amt: usize) {
-        if amt > 0 {
-            if let Ok(b) = self.inner.fill_buf() {
-                let b = &b[..amt.min(b.len())];
-                if b.len() < 64 {
-                    for (i, c) in b.iter().enumerate() {
-                        if *c == b'\n' {
-                            self.lines += 1;
-                            self.line_start = self.pos + i as u64 + 1;
-                        }
-                    }
-                } else if let Some(last) = memchr::memrchr(b'\n', b) {
-                    self.lines += memchr::memchr_iter(b'\n', b).count() as u64;
-                    self.line_start = self.pos + last as u64 + 1;
-                }
-            }
-            self.pos += amt as u64;
-        }
-        self.inner.consume(amt);
-    }
-}
-
-/// Streaming reader of the XML format (`docs/flows/flow.xsd`).
-pub struct XmlReader<R: BufRead> {
-    reader: quick_xml::Reader<Counted<R>>,
-    buf: Vec<u8>,
-    stack: Vec<Frame>,
-    skip: u32,
-    leaf: Option<(Leaf, Location, &'static str)>,
-    text: String,
-    seen_decl: bool,
-    header: RawHeader,
-    employer: RawEmployer,
-    position: RawPosition,
-    record: RawRecord,
 }
 
 fn fatal(code: Code, loc: Location, element: &str, message: impl Into<String>) -> Fatal {
@@ -177,71 +128,157 @@ fn resolve_ref(name: &str) -> Option<char> {
     }
 }
 
+/// Appends `raw` to `out` (if given) with its references resolved; the error
+/// names the first reference that is not allowed.
+fn unescape(raw: &str, mut out: Option<&mut String>) -> Result<(), String> {
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        if let Some(o) = out.as_deref_mut() {
+            o.push_str(&rest[..amp]);
+        }
+        let after = &rest[amp + 1..];
+        let Some(semi) = after.find(';') else {
+            return Err(format!(
+                "'&' senza ';' in '{}'",
+                after.chars().take(20).collect::<String>()
+            ));
+        };
+        let name = &after[..semi];
+        match resolve_ref(name) {
+            Some(c) => {
+                if let Some(o) = out.as_deref_mut() {
+                    o.push(c);
+                }
+            }
+            None => return Err(name.to_owned()),
+        }
+        rest = &after[semi + 1..];
+    }
+    if let Some(o) = out {
+        o.push_str(rest);
+    }
+    Ok(())
+}
+
+fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// Which part of the file a reader sees (a file may be checked in two parts,
+/// cut at an `<Azienda>`: see `crate::split`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // the parts are used by the split check (next step)
+enum Part {
+    Whole,
+    /// From the start to the cut: ends cleanly only between two `Azienda`.
+    First,
+    /// From the cut to the end, inside `FlussoCig`.
+    Second,
+}
+
+/// The reader's state, apart from the lexer (so that token text borrowed
+/// from the lexer can be read while the state changes).
+struct Machine {
+    stack: Vec<Frame>,
+    skip: u32,
+    leaf: Option<(Leaf, Location, &'static str)>,
+    text: String,
+    seen_decl: bool,
+    header: RawHeader,
+    employer: RawEmployer,
+    position: RawPosition,
+    record: RawRecord,
+}
+
+/// Streaming reader of the XML format (`docs/flows/flow.xsd`).
+pub struct XmlReader<R: BufRead> {
+    lx: Lexer<R>,
+    m: Machine,
+    part: Part,
+    /// Lines before the end of a first part that ended cleanly.
+    part_lines: Option<u64>,
+}
+
 impl<R: BufRead> XmlReader<R> {
     pub fn new(inner: R) -> Self {
-        let mut reader = quick_xml::Reader::from_reader(Counted {
-            inner,
-            lines: 0,
-            line_start: 0,
-            pos: 0,
-        });
-        let c = reader.config_mut();
-        c.check_end_names = true;
-        c.check_comments = true;
-        c.expand_empty_elements = false;
-        // Whitespace between elements is skipped (no events); text inside
-        // leaves is read verbatim (see `set_leaf`).
-        c.trim_text_start = true;
-        c.trim_text_end = false;
+        Self::with_part(inner, 0, Part::Whole)
+    }
+
+    fn with_part(inner: R, at: u64, part: Part) -> Self {
         Self {
-            reader,
-            buf: Vec::with_capacity(4096),
-            stack: vec![Frame {
-                ctx: Ctx::Doc,
-                last: -1,
-                emitted: false,
-            }],
-            skip: 0,
-            leaf: None,
-            text: String::new(),
-            seen_decl: false,
-            header: RawHeader::default(),
-            employer: RawEmployer::default(),
-            position: RawPosition::default(),
-            record: RawRecord::default(),
-        }
-    }
-
-    fn loc_at(&self, offset: u64) -> Location {
-        let c = self.reader.get_ref();
-        Location {
-            line: c.lines + 1,
-            column: offset.saturating_sub(c.line_start) + 1,
-            offset,
-        }
-    }
-
-    /// Location of the `<` of a start tag just read (`delims`: 2 for `<…>`, 3 for `<…/>`).
-    fn tag_loc(&self, raw: &str, delims: u64) -> Location {
-        let end = self.reader.buffer_position();
-        let start = end.saturating_sub(raw.len() as u64 + delims);
-        let c = self.reader.get_ref();
-        let inner = if memchr::memchr(b'\n', raw.as_bytes()).is_some() {
-            memchr::memchr_iter(b'\n', raw.as_bytes()).count() as u64
-        } else {
-            0
-        };
-        Location {
-            line: c.lines + 1 - inner.min(c.lines),
-            column: if inner == 0 {
-                start.saturating_sub(c.line_start) + 1
-            } else {
-                1
+            lx: Lexer::new(inner, at),
+            m: Machine {
+                stack: vec![Frame {
+                    ctx: Ctx::Doc,
+                    last: -1,
+                    emitted: false,
+                }],
+                skip: 0,
+                leaf: None,
+                text: String::new(),
+                seen_decl: false,
+                header: RawHeader::default(),
+                employer: RawEmployer::default(),
+                position: RawPosition::default(),
+                record: RawRecord::default(),
             },
-            offset: start,
+            part,
+            part_lines: None,
         }
     }
 
+    /// The first part of a file cut at byte `cut` (`inner` yields the bytes
+    /// before it): it ends with [`Item::End`] only if the cut falls between two
+    /// `Azienda` of the root element after the header, else with a [`Fatal`].
+    #[allow(dead_code)]
+    pub(crate) fn first_part(inner: R) -> Self {
+        Self::with_part(inner, 0, Part::First)
+    }
+
+    /// The second part of a file cut at byte `at`, the start of a line whose
+    /// first tag is an `<Azienda>` child of the root. Offsets are those of the
+    /// file, lines are counted from the cut (line 1 is the cut's line).
+    #[allow(dead_code)]
+    pub(crate) fn second_part(inner: R, at: u64) -> Self {
+        let mut r = Self::with_part(inner, at, Part::Second);
+        r.lx.assume_open("FlussoCig");
+        r.m.seen_decl = true;
+        r.m.stack.push(Frame {
+            ctx: Ctx::Flusso,
+            last: AZIENDA,
+            emitted: false,
+        });
+        r
+    }
+
+    /// For a first part that ended cleanly, the number of lines before the cut.
+    #[allow(dead_code)]
+    pub(crate) fn part_lines(&self) -> Option<u64> {
+        self.part_lines
+    }
+
+    fn lex_error(&mut self, e: LexError) -> Fatal {
+        let loc = self.lx.loc(self.lx.err_at);
+        let element = self.m.current_element();
+        match e {
+            LexError::Utf8 => fatal(
+                Code::FO03,
+                loc,
+                element,
+                format!("byte non validi in UTF-8: {e}"),
+            ),
+            LexError::Io(e) => fatal(Code::FO01, loc, element, format!("errore di lettura: {e}")),
+            other => fatal(
+                Code::FO01,
+                loc,
+                element,
+                format!("XML non ben formato: {other}"),
+            ),
+        }
+    }
+}
+
+impl Machine {
     fn top(&mut self) -> &mut Frame {
         self.stack.last_mut().expect("stack never empty")
     }
@@ -275,35 +312,6 @@ impl<R: BufRead> XmlReader<R> {
         }
     }
 
-    fn xml_error(&self, e: quick_xml::Error) -> Fatal {
-        let pos = self.reader.error_position();
-        let loc = self.loc_at(pos.max(self.reader.get_ref().line_start));
-        let element = self.current_element().to_owned();
-        match e {
-            quick_xml::Error::Encoding(e) => fatal(
-                Code::FO03,
-                loc,
-                &element,
-                format!("byte non validi in UTF-8: {e}"),
-            ),
-            quick_xml::Error::Escape(e) => fatal(
-                Code::FO02,
-                loc,
-                &element,
-                format!("riferimento a entità non ammesso: {e}"),
-            ),
-            quick_xml::Error::Io(e) => {
-                fatal(Code::FO01, loc, &element, format!("errore di lettura: {e}"))
-            }
-            other => fatal(
-                Code::FO01,
-                loc,
-                &element,
-                format!("XML non ben formato: {other}"),
-            ),
-        }
-    }
-
     fn current_element(&self) -> &'static str {
         if let Some((_, _, name)) = self.leaf {
             return name;
@@ -320,38 +328,81 @@ impl<R: BufRead> XmlReader<R> {
 
     /// Reads the attributes of an element; unknown ones are issues.
     fn attributes(
-        e: &BytesStart<'_>,
+        raw: &str,
         loc: Location,
         element: &'static str,
         issues: &mut Vec<Issue>,
         mut set: impl FnMut(&str, &str) -> bool,
     ) -> Result<(), Fatal> {
-        for a in e.attributes() {
-            let a = a.map_err(|err| {
-                fatal(
-                    Code::FO01,
-                    loc,
-                    element,
-                    format!("attributo non ben formato: {err}"),
-                )
-            })?;
-            let key = a.key.into_inner();
-            let value: std::borrow::Cow<'_, str> = if a.value.contains('&') {
-                match a.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
-                    Ok(v) => v,
-                    Err(err) => {
-                        return Err(fatal(
-                            Code::FO02,
-                            loc,
-                            element,
-                            format!("riferimento a entità non ammesso nell'attributo {key}: {err}"),
-                        ));
-                    }
-                }
-            } else {
-                a.value
+        let bad = |what: &str| {
+            fatal(
+                Code::FO01,
+                loc,
+                element,
+                format!("attributo non ben formato: {what}"),
+            )
+        };
+        // Names seen, for duplicates: a few on the stack, more (rare) on the heap.
+        let mut keys: [&str; 8] = [""; 8];
+        let mut more: Vec<&str> = Vec::new();
+        let mut n = 0;
+        let mut rest = raw;
+        loop {
+            let trimmed = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+            if trimmed.is_empty() {
+                return Ok(());
+            }
+            if n > 0 && trimmed.len() == rest.len() {
+                return Err(bad("attributi non separati da spazi"));
+            }
+            let key_len = trimmed
+                .find(['=', ' ', '\t', '\n', '\r'])
+                .unwrap_or(trimmed.len());
+            let key = &trimmed[..key_len];
+            if key.is_empty() {
+                return Err(bad("nome mancante"));
+            }
+            let after = trimmed[key_len..].trim_start_matches([' ', '\t', '\n', '\r']);
+            let Some(after) = after.strip_prefix('=') else {
+                return Err(bad(&format!("manca '=' dopo {key}")));
             };
-            if !set(key, &value) {
+            let after = after.trim_start_matches([' ', '\t', '\n', '\r']);
+            let q = match after.as_bytes().first() {
+                Some(q @ (b'"' | b'\'')) => *q as char,
+                _ => return Err(bad(&format!("valore di {key} senza virgolette"))),
+            };
+            let Some(close) = after[1..].find(q) else {
+                return Err(bad(&format!("valore di {key} non chiuso")));
+            };
+            let value = &after[1..1 + close];
+            rest = &after[close + 2..];
+            if keys[..n.min(8)].contains(&key) || more.contains(&key) {
+                return Err(bad(&format!("attributo {key} ripetuto")));
+            }
+            if n < 8 {
+                keys[n] = key;
+            } else {
+                more.push(key);
+            }
+            n += 1;
+            let decoded;
+            let value = if value.contains('&') {
+                // As XML attribute-value normalisation: whitespace characters become spaces.
+                let mut s = String::with_capacity(value.len());
+                if let Err(name) = unescape(value, Some(&mut s)) {
+                    return Err(fatal(
+                        Code::FO02,
+                        loc,
+                        element,
+                        format!("riferimento a entità non ammesso nell'attributo {key}: {name}"),
+                    ));
+                }
+                decoded = s.replace(['\t', '\n', '\r'], " ");
+                decoded.as_str()
+            } else {
+                value
+            };
+            if !set(key, value) {
                 issue(
                     issues,
                     Code::FO04,
@@ -361,17 +412,16 @@ impl<R: BufRead> XmlReader<R> {
                 );
             }
         }
-        Ok(())
     }
 
     fn start(
         &mut self,
-        e: &BytesStart<'_>,
+        name: &str,
+        attrs: &str,
         empty: bool,
         loc: Location,
         issues: &mut Vec<Issue>,
     ) -> Result<Option<Item>, Fatal> {
-        let name = e.name().into_inner();
         if self.skip > 0 {
             if !empty {
                 self.skip += 1;
@@ -397,7 +447,7 @@ impl<R: BufRead> XmlReader<R> {
         match (ctx, name) {
             (Ctx::Doc, "FlussoCig") => {
                 let mut version = None;
-                Self::attributes(e, loc, "FlussoCig", issues, |k, v| match k {
+                Self::attributes(attrs, loc, "FlussoCig", issues, |k, v| match k {
                     "versione" => {
                         version = Some(v.to_owned());
                         true
@@ -448,7 +498,7 @@ impl<R: BufRead> XmlReader<R> {
                 push = Some(Ctx::Header);
             }
             (Ctx::Flusso, "Azienda") => {
-                self.order(1, true, loc, name, issues);
+                self.order(AZIENDA, true, loc, name, issues);
                 self.employer.cf.clear();
                 self.employer.loc = loc;
                 push = Some(Ctx::Employer);
@@ -456,12 +506,12 @@ impl<R: BufRead> XmlReader<R> {
             (Ctx::Header, _) => {
                 if let Some(i) = header_field(name) {
                     self.order(i as i32, false, loc, name, issues);
-                    self.set_leaf(Leaf::Header(i), loc, HEADER_FIELDS[i]);
+                    self.leaf = Some((Leaf::Header(i), loc, HEADER_FIELDS[i]));
                 }
             }
             (Ctx::Employer, "CFAzienda") => {
                 self.order(0, false, loc, name, issues);
-                self.set_leaf(Leaf::EmployerCf, loc, "CFAzienda");
+                self.leaf = Some((Leaf::EmployerCf, loc, "CFAzienda"));
             }
             (Ctx::Employer, "PosContributiva") => {
                 self.order(1, true, loc, name, issues);
@@ -475,7 +525,7 @@ impl<R: BufRead> XmlReader<R> {
             }
             (Ctx::Position, "Matricola") => {
                 self.order(0, false, loc, name, issues);
-                self.set_leaf(Leaf::Matricola, loc, "Matricola");
+                self.leaf = Some((Leaf::Matricola, loc, "Matricola"));
             }
             (Ctx::Position, "DenunciaIndividuale") => {
                 self.order(1, true, loc, name, issues);
@@ -486,7 +536,7 @@ impl<R: BufRead> XmlReader<R> {
                 self.record.clear();
                 self.record.loc = loc;
                 let kind = &mut self.record.kind;
-                Self::attributes(e, loc, "DenunciaIndividuale", issues, |k, v| {
+                Self::attributes(attrs, loc, "DenunciaIndividuale", issues, |k, v| {
                     if k == "tipo" {
                         kind.set(v, loc);
                         true
@@ -499,7 +549,7 @@ impl<R: BufRead> XmlReader<R> {
             (Ctx::Record, "Giorno") => {
                 self.order(GIORNO, true, loc, name, issues);
                 let day = self.record.push_day(loc);
-                Self::attributes(e, loc, "Giorno", issues, |k, v| {
+                Self::attributes(attrs, loc, "Giorno", issues, |k, v| {
                     match k {
                         "data" => day.date.set(v, loc),
                         "ore" => day.hours.set(v, loc),
@@ -525,7 +575,7 @@ impl<R: BufRead> XmlReader<R> {
                 }
                 if !empty {
                     // <Giorno ...></Giorno>: content must be empty.
-                    self.set_leaf(Leaf::Record(usize::MAX), loc, "Giorno");
+                    self.leaf = Some((Leaf::Record(usize::MAX), loc, "Giorno"));
                     self.text.clear();
                 }
                 return Ok(None);
@@ -533,7 +583,7 @@ impl<R: BufRead> XmlReader<R> {
             (Ctx::Record, _) => {
                 if let Some(i) = record_field(name) {
                     self.order(i as i32, false, loc, name, issues);
-                    self.set_leaf(Leaf::Record(i), loc, RECORD_FIELDS[i]);
+                    self.leaf = Some((Leaf::Record(i), loc, RECORD_FIELDS[i]));
                 }
             }
             _ => {}
@@ -544,19 +594,14 @@ impl<R: BufRead> XmlReader<R> {
                 self.end_leaf(issues);
             }
         } else if let Some(ctx) = push {
-            if empty {
-                self.stack.push(Frame {
-                    ctx,
-                    last: -1,
-                    emitted: false,
-                });
-                return Ok(self.end_container(loc, issues)?.or(item));
-            }
             self.stack.push(Frame {
                 ctx,
                 last: -1,
                 emitted: false,
             });
+            if empty {
+                return Ok(self.end_container(loc, issues).or(item));
+            }
         } else if item.is_none() {
             let parent = self.current_element();
             issue(
@@ -573,16 +618,10 @@ impl<R: BufRead> XmlReader<R> {
         Ok(item)
     }
 
-    fn set_leaf(&mut self, leaf: Leaf, loc: Location, name: &'static str) {
-        self.leaf = Some((leaf, loc, name));
-        self.reader.config_mut().trim_text_start = false;
-    }
-
     fn end_leaf(&mut self, issues: &mut Vec<Issue>) {
         let Some((leaf, loc, name)) = self.leaf.take() else {
             return;
         };
-        self.reader.config_mut().trim_text_start = true;
         let text = self.text.trim();
         match leaf {
             Leaf::Header(i) => self.header.fields[i].set(text, loc),
@@ -604,11 +643,7 @@ impl<R: BufRead> XmlReader<R> {
     }
 
     /// End of a container element: required children, items.
-    fn end_container(
-        &mut self,
-        loc: Location,
-        issues: &mut Vec<Issue>,
-    ) -> Result<Option<Item>, Fatal> {
+    fn end_container(&mut self, loc: Location, issues: &mut Vec<Issue>) -> Option<Item> {
         let frame = self.stack.pop().expect("container frame");
         let missing = |issues: &mut Vec<Issue>, loc: Location, parent: &str, child: &str| {
             issue(
@@ -619,7 +654,7 @@ impl<R: BufRead> XmlReader<R> {
                 format!("elemento <{child}> mancante in <{parent}>"),
             )
         };
-        Ok(match frame.ctx {
+        match frame.ctx {
             Ctx::Flusso => {
                 if frame.last < 0 {
                     missing(issues, loc, "FlussoCig", "Intestazione");
@@ -712,206 +747,211 @@ impl<R: BufRead> XmlReader<R> {
                 Some(Item::Record)
             }
             Ctx::Doc | Ctx::After => None,
-        })
+        }
     }
-}
-
-enum Step {
-    Continue,
-    Item(Item),
 }
 
 impl<R: BufRead> FlowReader for XmlReader<R> {
     fn next_item(&mut self, issues: &mut Vec<Issue>) -> Result<Item, Fatal> {
         loop {
-            let pos = self.reader.buffer_position();
-            let mut buf = std::mem::take(&mut self.buf);
-            buf.clear();
-            let res = match self.reader.read_event_into(&mut buf) {
-                Ok(ev) => {
-                    let loc = self.tag_loc(&ev, 2);
-                    self.handle(ev, pos, loc, issues)
-                }
-                Err(e) => Err(self.xml_error(e)),
+            let (tok, at) = match self.lx.next_token() {
+                Ok(t) => t,
+                Err(e) => return Err(self.lex_error(e)),
             };
-            self.buf = buf;
-            if let Step::Item(item) = res? {
+            if let Some(item) = self.handle(tok, at, issues)? {
                 return Ok(item);
             }
         }
     }
 
     fn header(&self) -> &RawHeader {
-        &self.header
+        &self.m.header
     }
     fn employer(&self) -> &RawEmployer {
-        &self.employer
+        &self.m.employer
     }
     fn position(&self) -> &RawPosition {
-        &self.position
+        &self.m.position
     }
     fn record(&self) -> &RawRecord {
-        &self.record
+        &self.m.record
     }
     fn swap_record(&mut self, other: &mut RawRecord) {
-        std::mem::swap(&mut self.record, other);
+        std::mem::swap(&mut self.m.record, other);
     }
     fn bytes_read(&self) -> u64 {
-        self.reader.buffer_position()
+        self.lx.position()
     }
 }
 
 impl<R: BufRead> XmlReader<R> {
     fn handle(
         &mut self,
-        ev: Event<'_>,
-        pos: u64,
-        loc: Location,
+        tok: Tok,
+        at: u64,
         issues: &mut Vec<Issue>,
-    ) -> Result<Step, Fatal> {
+    ) -> Result<Option<Item>, Fatal> {
+        // Whitespace between elements carries nothing (and needs no location).
+        if let Tok::Text(r) = &tok
+            && (self.m.leaf.is_none() || self.m.skip > 0)
+            && is_blank(self.lx.str(r.clone()))
         {
-            if !self.seen_decl {
-                match &ev {
-                    Event::Decl(d) => {
-                        self.seen_decl = true;
-                        match d.encoding() {
-                            Some(Ok(enc)) if enc.eq_ignore_ascii_case("UTF-8") => {}
-                            Some(Ok(enc)) => {
-                                return Err(fatal(
-                                    Code::FO03,
-                                    loc,
-                                    "xml",
-                                    format!("codifica dichiarata '{enc}': è ammessa solo UTF-8"),
-                                ));
+            return Ok(None);
+        }
+        let loc = self.lx.loc(at);
+        let m = &mut self.m;
+        if !m.seen_decl {
+            match &tok {
+                Tok::Decl(r) => {
+                    m.seen_decl = true;
+                    let mut encoding = None;
+                    let parsed =
+                        Machine::attributes(self.lx.str(r.clone()), loc, "xml", issues, |k, v| {
+                            if k == "encoding" {
+                                encoding = Some(v.to_owned());
                             }
-                            _ => {
-                                return Err(fatal(
-                                    Code::FO03,
-                                    loc,
-                                    "xml",
-                                    "la dichiarazione XML deve indicare encoding=\"UTF-8\"",
-                                ));
-                            }
+                            true
+                        });
+                    match (parsed, encoding) {
+                        (Ok(()), Some(enc)) if enc.eq_ignore_ascii_case("UTF-8") => {}
+                        (Ok(()), Some(enc)) => {
+                            return Err(fatal(
+                                Code::FO03,
+                                loc,
+                                "xml",
+                                format!("codifica dichiarata '{enc}': è ammessa solo UTF-8"),
+                            ));
+                        }
+                        _ => {
+                            return Err(fatal(
+                                Code::FO03,
+                                loc,
+                                "xml",
+                                "la dichiarazione XML deve indicare encoding=\"UTF-8\"",
+                            ));
                         }
                     }
-                    Event::Text(t) if t.trim_start_matches('\u{feff}').is_empty() && pos == 0 => {
-                        // UTF-8 byte order mark before the declaration.
-                        return Ok(Step::Continue);
-                    }
-                    Event::Eof => {
-                        return Err(fatal(Code::FO01, loc, "documento", "file vuoto"));
-                    }
-                    _ => {
-                        return Err(fatal(
-                            Code::FO03,
-                            loc,
-                            "xml",
-                            "manca la dichiarazione <?xml version=\"1.0\" encoding=\"UTF-8\"?> all'inizio del file",
-                        ));
-                    }
+                    return Ok(None);
                 }
-            }
-            let mut out = None;
-            match ev {
-                Event::Decl(_) => {
-                    if pos != 0 && self.stack.len() > 1 {
-                        return Err(fatal(
-                            Code::FO01,
-                            loc,
-                            "xml",
-                            "dichiarazione XML fuori posizione",
-                        ));
-                    }
+                Tok::Text(r)
+                    if at == 0
+                        && self
+                            .lx
+                            .str(r.clone())
+                            .trim_start_matches([' ', '\t', '\n', '\r'])
+                            .trim_start_matches('\u{feff}')
+                            .is_empty() =>
+                {
+                    // UTF-8 byte order mark before the declaration.
+                    return Ok(None);
                 }
-                Event::DocType(_) => {
+                Tok::Eof => {
+                    return Err(fatal(Code::FO01, loc, "documento", "file vuoto"));
+                }
+                _ => {
                     return Err(fatal(
-                        Code::FO02,
+                        Code::FO03,
                         loc,
-                        "DOCTYPE",
-                        "DOCTYPE/DTD non ammesso: il flusso non può dichiarare DTD né entità",
+                        "xml",
+                        "manca la dichiarazione <?xml version=\"1.0\" encoding=\"UTF-8\"?> all'inizio del file",
                     ));
                 }
-                Event::Start(e) => {
-                    let loc = self.tag_loc(&e, 2);
-                    out = self.start(&e, false, loc, issues)?;
-                }
-                Event::Empty(e) => {
-                    let loc = self.tag_loc(&e, 3);
-                    out = self.start(&e, true, loc, issues)?;
-                }
-                Event::End(_) => {
-                    if self.skip > 0 {
-                        self.skip -= 1;
-                    } else if self.leaf.is_some() {
-                        self.end_leaf(issues);
-                    } else {
-                        out = self.end_container(loc, issues)?;
-                    }
-                }
-                Event::Text(t) => {
-                    if self.skip == 0 {
-                        if self.leaf.is_some() {
-                            self.text.push_str(&t);
-                        } else if !t.trim().is_empty() {
-                            let el = self.current_element();
-                            if matches!(self.top().ctx, Ctx::Doc | Ctx::After) {
-                                return Err(fatal(
-                                    Code::FO01,
-                                    loc,
-                                    el,
-                                    "testo fuori dall'elemento radice",
-                                ));
-                            }
-                            issue(
-                                issues,
-                                Code::FO04,
-                                loc,
-                                el,
-                                format!("testo non previsto in <{el}>"),
-                            );
-                        }
-                    }
-                }
-                Event::CData(t) => {
-                    if self.skip == 0 && self.leaf.is_some() {
-                        self.text.push_str(&t);
-                    }
-                }
-                Event::GeneralRef(r) => {
-                    let Some(c) = resolve_ref(&r) else {
-                        return Err(fatal(
-                            Code::FO02,
-                            loc,
-                            self.current_element(),
-                            format!(
-                                "entità '&{};' non ammessa: solo le entità predefinite XML",
-                                &*r
-                            ),
-                        ));
-                    };
-                    if self.skip == 0 && self.leaf.is_some() {
-                        self.text.push(c);
-                    }
-                }
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::Eof => {
-                    let ctx = self.top().ctx;
-                    if ctx == Ctx::After {
-                        return Ok(Step::Item(Item::End));
-                    }
-                    let el = self.current_element();
+            }
+        }
+        match tok {
+            Tok::Decl(_) => {
+                if at != 0 && m.stack.len() > 1 {
                     return Err(fatal(
                         Code::FO01,
                         loc,
-                        el,
-                        format!("file troncato: <{el}> non chiuso"),
+                        "xml",
+                        "dichiarazione XML fuori posizione",
                     ));
                 }
+                Ok(None)
             }
-            Ok(match out {
-                Some(item) => Step::Item(item),
-                None => Step::Continue,
-            })
+            Tok::DocType => Err(fatal(
+                Code::FO02,
+                loc,
+                "DOCTYPE",
+                "DOCTYPE/DTD non ammesso: il flusso non può dichiarare DTD né entità",
+            )),
+            Tok::Start { name, attrs, empty } => {
+                m.start(self.lx.str(name), self.lx.str(attrs), empty, loc, issues)
+            }
+            Tok::End => {
+                if m.skip > 0 {
+                    m.skip -= 1;
+                } else if m.leaf.is_some() {
+                    m.end_leaf(issues);
+                } else {
+                    return Ok(m.end_container(loc, issues));
+                }
+                Ok(None)
+            }
+            Tok::Text(r) => {
+                let raw = self.lx.str(r);
+                let into_leaf = m.skip == 0 && m.leaf.is_some();
+                if let Err(name) = unescape(raw, into_leaf.then_some(&mut m.text)) {
+                    return Err(fatal(
+                        Code::FO02,
+                        loc,
+                        m.current_element(),
+                        format!("entità '&{name};' non ammessa: solo le entità predefinite XML"),
+                    ));
+                }
+                if !into_leaf && m.skip == 0 {
+                    // Not blank (see above).
+                    let el = m.current_element();
+                    if matches!(m.top().ctx, Ctx::Doc | Ctx::After) {
+                        return Err(fatal(
+                            Code::FO01,
+                            loc,
+                            el,
+                            "testo fuori dall'elemento radice",
+                        ));
+                    }
+                    issue(
+                        issues,
+                        Code::FO04,
+                        loc,
+                        el,
+                        format!("testo non previsto in <{el}>"),
+                    );
+                }
+                Ok(None)
+            }
+            Tok::CData(r) => {
+                if m.skip == 0 && m.leaf.is_some() {
+                    m.text.push_str(self.lx.str(r));
+                }
+                Ok(None)
+            }
+            Tok::Comment | Tok::Pi => Ok(None),
+            Tok::Eof => {
+                let ctx = m.top().ctx;
+                if ctx == Ctx::After {
+                    return Ok(Some(Item::End));
+                }
+                if self.part == Part::First
+                    && ctx == Ctx::Flusso
+                    && m.stack.len() == 2
+                    && m.top().last == AZIENDA
+                    && m.leaf.is_none()
+                    && m.skip == 0
+                    && self.lx.depth() == 1
+                {
+                    self.part_lines = Some(loc.line - 1);
+                    return Ok(Some(Item::End));
+                }
+                let el = m.current_element();
+                Err(fatal(
+                    Code::FO01,
+                    loc,
+                    el,
+                    format!("file troncato: <{el}> non chiuso"),
+                ))
+            }
         }
     }
 }
