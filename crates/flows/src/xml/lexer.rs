@@ -227,7 +227,13 @@ impl<R: Read> Lexer<R> {
     ) -> Result<Option<usize>, LexError> {
         loop {
             if let Some(i) = find(&self.buf[self.start + from..self.end]) {
+                if from + i > MAX_TOKEN {
+                    return Err(LexError::TooLong);
+                }
                 return Ok(Some(from + i));
+            }
+            if self.end - self.start > MAX_TOKEN {
+                return Err(LexError::TooLong);
             }
             // A multi-byte needle may straddle the end: look again from a bit before.
             from = (self.end - self.start).saturating_sub(back).max(from);
@@ -290,6 +296,7 @@ impl<R: Read> Lexer<R> {
     fn text(&mut self) -> Result<Tok, LexError> {
         let len = match self.find_from(0, 0, |h| memchr(b'<', h))? {
             Some(i) => i,
+            None if self.end - self.start > MAX_TOKEN => return Err(LexError::TooLong),
             None => self.end - self.start,
         };
         let r = self.start..self.start + len;
@@ -395,13 +402,11 @@ impl<R: Read> Lexer<R> {
         self.utf8(s + 1..s + gt)?;
         let empty = gt >= 2 && self.buf[s + gt - 1] == b'/';
         let inner_end = if empty { s + gt - 1 } else { s + gt };
+        // As quick-xml: the name runs up to the first whitespace.
         let name_len = self.buf[s + 1..inner_end]
             .iter()
-            .position(|b| is_ws(*b) || *b == b'/')
+            .position(|b| is_ws(*b))
             .unwrap_or(inner_end - s - 1);
-        if name_len == 0 {
-            return Err(LexError::Syntax("tag senza nome"));
-        }
         let name = s + 1..s + 1 + name_len;
         if !empty {
             self.open.push(self.names.len());

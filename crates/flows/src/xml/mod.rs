@@ -128,9 +128,16 @@ fn resolve_ref(name: &str) -> Option<char> {
     }
 }
 
-/// Appends `raw` to `out` (if given) with its references resolved; the error
-/// names the first reference that is not allowed.
-fn unescape(raw: &str, mut out: Option<&mut String>) -> Result<(), String> {
+/// A reference that cannot be resolved.
+enum BadRef {
+    /// `&` without its `;`: not well-formed XML.
+    Unterminated(String),
+    /// A name other than the predefined entities or a character reference.
+    Unknown(String),
+}
+
+/// Appends `raw` to `out` (if given) with its references resolved.
+fn unescape(raw: &str, mut out: Option<&mut String>) -> Result<(), BadRef> {
     let mut rest = raw;
     while let Some(amp) = rest.find('&') {
         if let Some(o) = out.as_deref_mut() {
@@ -138,10 +145,7 @@ fn unescape(raw: &str, mut out: Option<&mut String>) -> Result<(), String> {
         }
         let after = &rest[amp + 1..];
         let Some(semi) = after.find(';') else {
-            return Err(format!(
-                "'&' senza ';' in '{}'",
-                after.chars().take(20).collect::<String>()
-            ));
+            return Err(BadRef::Unterminated(after.chars().take(20).collect()));
         };
         let name = &after[..semi];
         match resolve_ref(name) {
@@ -150,7 +154,7 @@ fn unescape(raw: &str, mut out: Option<&mut String>) -> Result<(), String> {
                     o.push(c);
                 }
             }
-            None => return Err(name.to_owned()),
+            None => return Err(BadRef::Unknown(name.to_owned())),
         }
         rest = &after[semi + 1..];
     }
@@ -158,6 +162,52 @@ fn unescape(raw: &str, mut out: Option<&mut String>) -> Result<(), String> {
         o.push_str(rest);
     }
     Ok(())
+}
+
+/// The fatal error of a bad reference.
+fn bad_ref(e: BadRef, loc: Location, element: &str, attr: Option<&str>) -> Fatal {
+    let place = attr.map_or(String::new(), |a| format!(" nell'attributo {a}"));
+    match e {
+        // In text a lone '&' is a syntax error; in an attribute value it is
+        // reported with the references (as the reference reader does).
+        BadRef::Unterminated(after) => fatal(
+            if attr.is_some() {
+                Code::FO02
+            } else {
+                Code::FO01
+            },
+            loc,
+            element,
+            format!("XML non ben formato: '&' senza ';'{place} ('&{after}')"),
+        ),
+        BadRef::Unknown(name) => fatal(
+            Code::FO02,
+            loc,
+            element,
+            format!("entità '&{name};'{place} non ammessa: solo le entità predefinite XML"),
+        ),
+    }
+}
+
+/// The `encoding` pseudo-attribute of an XML declaration (None if absent or
+/// if the pseudo-attributes before it are malformed).
+fn decl_encoding(raw: &str) -> Option<&str> {
+    let ws = [' ', '\t', '\n', '\r'];
+    let mut rest = raw;
+    loop {
+        let t = rest.trim_start_matches(ws);
+        let key_len = t.find(['=', ' ', '\t', '\n', '\r'])?;
+        let key = &t[..key_len];
+        let after = t[key_len..].trim_start_matches(ws).strip_prefix('=')?;
+        let after = after.trim_start_matches(ws);
+        let q = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let v = &after[1..];
+        let close = v.find(q)?;
+        if key == "encoding" {
+            return Some(&v[..close]);
+        }
+        rest = &v[close + 1..];
+    }
 }
 
 fn is_blank(s: &str) -> bool {
@@ -352,9 +402,6 @@ impl Machine {
             if trimmed.is_empty() {
                 return Ok(());
             }
-            if n > 0 && trimmed.len() == rest.len() {
-                return Err(bad("attributi non separati da spazi"));
-            }
             let key_len = trimmed
                 .find(['=', ' ', '\t', '\n', '\r'])
                 .unwrap_or(trimmed.len());
@@ -387,17 +434,14 @@ impl Machine {
             n += 1;
             let decoded;
             let value = if value.contains('&') {
-                // As XML attribute-value normalisation: whitespace characters become spaces.
+                // XML attribute-value normalisation: written whitespace
+                // characters become spaces, character references stay.
                 let mut s = String::with_capacity(value.len());
-                if let Err(name) = unescape(value, Some(&mut s)) {
-                    return Err(fatal(
-                        Code::FO02,
-                        loc,
-                        element,
-                        format!("riferimento a entità non ammesso nell'attributo {key}: {name}"),
-                    ));
+                let spaced = value.replace(['\t', '\n', '\r'], " ");
+                if let Err(e) = unescape(&spaced, Some(&mut s)) {
+                    return Err(bad_ref(e, loc, element, Some(key)));
                 }
-                decoded = s.replace(['\t', '\n', '\r'], " ");
+                decoded = s;
                 decoded.as_str()
             } else {
                 value
@@ -798,23 +842,26 @@ impl<R: BufRead> XmlReader<R> {
         {
             return Ok(None);
         }
+        // Text is located at its first non-blank character.
+        let at = match &tok {
+            Tok::Text(r) => {
+                let raw = self.lx.bytes(r.clone());
+                at + raw
+                    .iter()
+                    .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                    .unwrap_or(0) as u64
+            }
+            _ => at,
+        };
         let loc = self.lx.loc(at);
         let m = &mut self.m;
         if !m.seen_decl {
             match &tok {
                 Tok::Decl(r) => {
                     m.seen_decl = true;
-                    let mut encoding = None;
-                    let parsed =
-                        Machine::attributes(self.lx.str(r.clone()), loc, "xml", issues, |k, v| {
-                            if k == "encoding" {
-                                encoding = Some(v.to_owned());
-                            }
-                            true
-                        });
-                    match (parsed, encoding) {
-                        (Ok(()), Some(enc)) if enc.eq_ignore_ascii_case("UTF-8") => {}
-                        (Ok(()), Some(enc)) => {
+                    match decl_encoding(self.lx.str(r.clone())) {
+                        Some(enc) if enc.eq_ignore_ascii_case("UTF-8") => {}
+                        Some(enc) => {
                             return Err(fatal(
                                 Code::FO03,
                                 loc,
@@ -892,13 +939,8 @@ impl<R: BufRead> XmlReader<R> {
             Tok::Text(r) => {
                 let raw = self.lx.str(r);
                 let into_leaf = m.skip == 0 && m.leaf.is_some();
-                if let Err(name) = unescape(raw, into_leaf.then_some(&mut m.text)) {
-                    return Err(fatal(
-                        Code::FO02,
-                        loc,
-                        m.current_element(),
-                        format!("entità '&{name};' non ammessa: solo le entità predefinite XML"),
-                    ));
+                if let Err(e) = unescape(raw, into_leaf.then_some(&mut m.text)) {
+                    return Err(bad_ref(e, loc, m.current_element(), None));
                 }
                 if !into_leaf && m.skip == 0 {
                     // Not blank (see above).
