@@ -13,6 +13,7 @@ pub mod generate;
 pub mod model;
 pub mod pipeline;
 pub mod sepa;
+pub mod split;
 pub mod values;
 pub mod xml;
 
