@@ -15,7 +15,7 @@
 use std::io::Read;
 use std::ops::Range;
 
-use memchr::{memchr, memchr3, memmem};
+use memchr::{memchr, memmem};
 
 use crate::model::Location;
 
@@ -167,7 +167,15 @@ impl<R: Read> Lexer<R> {
             let to = ((at - self.base) as usize).min(self.end);
             if from < to {
                 let hay = &self.buf[from..to];
-                if let Some(last) = memchr::memrchr(b'\n', hay) {
+                if hay.len() < 256 {
+                    // Usually the indentation and one line since the last tag.
+                    for (i, b) in hay.iter().enumerate() {
+                        if *b == b'\n' {
+                            self.lines += 1;
+                            self.line_start = self.base + (from + i) as u64 + 1;
+                        }
+                    }
+                } else if let Some(last) = memchr::memrchr(b'\n', hay) {
                     self.lines += memchr::memchr_iter(b'\n', hay).count() as u64;
                     self.line_start = self.base + (from + last) as u64 + 1;
                 }
@@ -382,22 +390,38 @@ impl<R: Read> Lexer<R> {
 
     fn start_tag(&mut self) -> Result<Tok, LexError> {
         // The closing '>' is the first one outside quoted attribute values.
+        // Tags are short: a byte loop beats repeated memchr calls here.
         let mut i = 1;
-        let gt = loop {
-            match self.find_from(i, 0, |h| memchr3(b'>', b'"', b'\'', h))? {
-                None => return Err(LexError::UnexpectedEof("un tag")),
-                Some(k) => {
-                    let c = self.buf[self.start + k];
-                    if c == b'>' {
-                        break k;
+        let mut quote = 0u8;
+        let gt = 'scan: loop {
+            let avail = &self.buf[self.start..self.end];
+            while i < avail.len() {
+                let b = avail[i];
+                if quote != 0 {
+                    if b == quote {
+                        quote = 0;
                     }
-                    match self.find_from(k + 1, 0, |h| memchr(c, h))? {
-                        None => return Err(LexError::UnexpectedEof("il valore di un attributo")),
-                        Some(q) => i = q + 1,
-                    }
+                } else if b == b'>' {
+                    break 'scan i;
+                } else if b == b'"' || b == b'\'' {
+                    quote = b;
                 }
+                i += 1;
+            }
+            if i > MAX_TOKEN {
+                return Err(LexError::TooLong);
+            }
+            if !self.fill()? {
+                return Err(LexError::UnexpectedEof(if quote != 0 {
+                    "il valore di un attributo"
+                } else {
+                    "un tag"
+                }));
             }
         };
+        if gt > MAX_TOKEN {
+            return Err(LexError::TooLong);
+        }
         let s = self.start;
         self.utf8(s + 1..s + gt)?;
         let empty = gt >= 2 && self.buf[s + gt - 1] == b'/';
