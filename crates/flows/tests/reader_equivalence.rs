@@ -202,6 +202,7 @@ fn edge_cases_of_the_syntax_read_the_same() {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><FlussoCig>&ent;</FlussoCig>",
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><FlussoCig><A></B></FlussoCig>",
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><FlussoCig><!-- a -- b --></FlussoCig>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><FlussoCig><!-- a ---></FlussoCig>",
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><FlussoCig a=\"1\" a=\"2\"/>",
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><FlussoCig><?xml version=\"1.0\"?></FlussoCig>",
     ];

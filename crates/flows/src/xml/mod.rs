@@ -396,33 +396,44 @@ impl Machine {
         let mut keys: [&str; 8] = [""; 8];
         let mut more: Vec<&str> = Vec::new();
         let mut n = 0;
-        let mut rest = raw;
+        // Byte-level scan (every `Giorno` has three attributes: this is hot);
+        // slices are cut next to ASCII bytes, so on character boundaries.
+        let b = raw.as_bytes();
+        let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+        let mut i = 0;
         loop {
-            let trimmed = rest.trim_start_matches([' ', '\t', '\n', '\r']);
-            if trimmed.is_empty() {
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            if i == b.len() {
                 return Ok(());
             }
-            let key_len = trimmed
-                .find(['=', ' ', '\t', '\n', '\r'])
-                .unwrap_or(trimmed.len());
-            let key = &trimmed[..key_len];
-            if key.is_empty() {
-                return Err(bad("nome mancante"));
+            // The name is at least one byte (as quick-xml: `=a="1"` names `=a`).
+            let ks = i;
+            i += 1;
+            while i < b.len() && b[i] != b'=' && !ws(b[i]) {
+                i += 1;
             }
-            let after = trimmed[key_len..].trim_start_matches([' ', '\t', '\n', '\r']);
-            let Some(after) = after.strip_prefix('=') else {
+            let key = &raw[ks..i];
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            if b.get(i) != Some(&b'=') {
                 return Err(bad(&format!("manca '=' dopo {key}")));
-            };
-            let after = after.trim_start_matches([' ', '\t', '\n', '\r']);
-            let q = match after.as_bytes().first() {
-                Some(q @ (b'"' | b'\'')) => *q as char,
+            }
+            i += 1;
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            let q = match b.get(i) {
+                Some(q @ (b'"' | b'\'')) => *q,
                 _ => return Err(bad(&format!("valore di {key} senza virgolette"))),
             };
-            let Some(close) = after[1..].find(q) else {
+            let Some(close) = memchr::memchr(q, &b[i + 1..]) else {
                 return Err(bad(&format!("valore di {key} non chiuso")));
             };
-            let value = &after[1..1 + close];
-            rest = &after[close + 2..];
+            let value = &raw[i + 1..i + 1 + close];
+            i += close + 2;
             if keys[..n.min(8)].contains(&key) || more.contains(&key) {
                 return Err(bad(&format!("attributo {key} ripetuto")));
             }
@@ -433,7 +444,7 @@ impl Machine {
             }
             n += 1;
             let decoded;
-            let value = if value.contains('&') {
+            let value = if memchr::memchr(b'&', value.as_bytes()).is_some() {
                 // XML attribute-value normalisation: written whitespace
                 // characters become spaces, character references stay.
                 let mut s = String::with_capacity(value.len());
@@ -660,6 +671,77 @@ impl Machine {
             }
         }
         Ok(item)
+    }
+
+    /// Text where none is expected (`loc`: its first non-blank character).
+    /// Each run of text between references is one issue (outside the root, a
+    /// fatal error), in order with the references' errors, as the reference
+    /// reader reports them.
+    fn stray_text(
+        &mut self,
+        raw: &str,
+        loc: Location,
+        issues: &mut Vec<Issue>,
+    ) -> Result<(), Fatal> {
+        let first = raw.len() - raw.trim_start_matches([' ', '\t', '\n', '\r']).len();
+        let el = self.current_element();
+        let outside = matches!(self.top().ctx, Ctx::Doc | Ctx::After);
+        // Location of byte `k` (not before `first`) of the text.
+        let at = |k: usize| {
+            let between = &raw.as_bytes()[first..k];
+            match memchr::memrchr(b'\n', between) {
+                None => Location {
+                    column: loc.column + (k - first) as u64,
+                    offset: loc.offset + (k - first) as u64,
+                    ..loc
+                },
+                Some(nl) => Location {
+                    line: loc.line + memchr::memchr_iter(b'\n', between).count() as u64,
+                    column: (k - first - nl) as u64,
+                    offset: loc.offset + (k - first) as u64,
+                },
+            }
+        };
+        let mut rest = first;
+        loop {
+            let amp = raw[rest..].find('&').map_or(raw.len(), |i| rest + i);
+            let seg = &raw[rest..amp];
+            let lead = seg.len() - seg.trim_start_matches([' ', '\t', '\n', '\r']).len();
+            if lead < seg.len() {
+                let l = at(rest + lead);
+                if outside {
+                    return Err(fatal(Code::FO01, l, el, "testo fuori dall'elemento radice"));
+                }
+                issue(
+                    issues,
+                    Code::FO04,
+                    l,
+                    el,
+                    format!("testo non previsto in <{el}>"),
+                );
+            }
+            if amp == raw.len() {
+                return Ok(());
+            }
+            let after = &raw[amp + 1..];
+            let Some(semi) = after.find(';') else {
+                return Err(bad_ref(
+                    BadRef::Unterminated(after.chars().take(20).collect()),
+                    at(amp),
+                    el,
+                    None,
+                ));
+            };
+            if resolve_ref(&after[..semi]).is_none() {
+                return Err(bad_ref(
+                    BadRef::Unknown(after[..semi].to_owned()),
+                    at(amp),
+                    el,
+                    None,
+                ));
+            }
+            rest = amp + 1 + semi + 1;
+        }
     }
 
     fn end_leaf(&mut self, issues: &mut Vec<Issue>) {
@@ -895,6 +977,23 @@ impl<R: BufRead> XmlReader<R> {
                 Tok::Eof => {
                     return Err(fatal(Code::FO01, loc, "documento", "file vuoto"));
                 }
+                Tok::Text(r)
+                    if {
+                        // A lone '&' first: malformed before being undeclared.
+                        let t = self
+                            .lx
+                            .str(r.clone())
+                            .trim_start_matches([' ', '\t', '\n', '\r']);
+                        t.starts_with('&') && !t.contains(';')
+                    } =>
+                {
+                    return Err(fatal(
+                        Code::FO01,
+                        loc,
+                        "documento",
+                        "XML non ben formato: '&' senza ';'",
+                    ));
+                }
                 _ => {
                     return Err(fatal(
                         Code::FO03,
@@ -938,28 +1037,16 @@ impl<R: BufRead> XmlReader<R> {
             }
             Tok::Text(r) => {
                 let raw = self.lx.str(r);
-                let into_leaf = m.skip == 0 && m.leaf.is_some();
-                if let Err(e) = unescape(raw, into_leaf.then_some(&mut m.text)) {
-                    return Err(bad_ref(e, loc, m.current_element(), None));
-                }
-                if !into_leaf && m.skip == 0 {
-                    // Not blank (see above).
-                    let el = m.current_element();
-                    if matches!(m.top().ctx, Ctx::Doc | Ctx::After) {
-                        return Err(fatal(
-                            Code::FO01,
-                            loc,
-                            el,
-                            "testo fuori dall'elemento radice",
-                        ));
+                if m.skip == 0 && m.leaf.is_some() {
+                    if let Err(e) = unescape(raw, Some(&mut m.text)) {
+                        return Err(bad_ref(e, loc, m.current_element(), None));
                     }
-                    issue(
-                        issues,
-                        Code::FO04,
-                        loc,
-                        el,
-                        format!("testo non previsto in <{el}>"),
-                    );
+                } else if m.skip > 0 {
+                    if let Err(e) = unescape(raw, None) {
+                        return Err(bad_ref(e, loc, m.current_element(), None));
+                    }
+                } else {
+                    m.stray_text(raw, loc, issues)?;
                 }
                 Ok(None)
             }
