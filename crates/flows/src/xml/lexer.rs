@@ -426,8 +426,12 @@ impl<R: Read> Lexer<R> {
         } else if avail.len() >= 9 && avail[2..9].eq_ignore_ascii_case(b"DOCTYPE") {
             Ok(Tok::DocType)
         } else {
-            // Unknown `<!…>`: as the reference, read up to its '>' first (bytes
-            // that are not UTF-8 there are reported as such).
+            // Unknown `<!…>`. As the reference: one starting like a comment,
+            // CDATA section or DOCTYPE is read up to its '>' first (bytes that
+            // are not UTF-8 there are reported as such); any other at once.
+            if !matches!(avail.get(2), Some(b'-' | b'[' | b'D' | b'd')) {
+                return Err(LexError::Syntax("dichiarazione <! non riconosciuta"));
+            }
             match self.find_from(2, 0, |h| memchr(b'>', h))? {
                 None => Err(LexError::UnexpectedEof("una dichiarazione")),
                 Some(gt) => {
