@@ -112,6 +112,9 @@ pub struct Lexer<R> {
     open: Vec<usize>,
     /// Offset of the last error (or of the token being read).
     pub err_at: u64,
+    /// Set by the reader where whitespace carries nothing (outside leaf
+    /// elements): leading whitespace is then not part of the next token.
+    pub skip_blank: bool,
 }
 
 impl<R: Read> Lexer<R> {
@@ -134,6 +137,7 @@ impl<R: Read> Lexer<R> {
             names: Vec::new(),
             open: Vec::new(),
             err_at: at,
+            skip_blank: false,
         }
     }
 
@@ -307,6 +311,18 @@ impl<R: Read> Lexer<R> {
     /// The next token and its absolute start offset.
     #[inline(always)]
     pub fn next_token(&mut self) -> Result<(Tok, u64), LexError> {
+        if self.skip_blank {
+            // Whitespace between elements: skipped here rather than handed
+            // out as tokens (a third of all tokens in a flow).
+            loop {
+                let avail = &self.buf[self.start..self.end];
+                let n = avail.iter().position(|b| !is_ws(*b)).unwrap_or(avail.len());
+                self.start += n;
+                if self.start < self.end || !self.fill()? {
+                    break;
+                }
+            }
+        }
         let at = self.position();
         self.err_at = at;
         let r = self.token();

@@ -884,7 +884,11 @@ impl<R: BufRead> FlowReader for XmlReader<R> {
                 Ok(t) => t,
                 Err(e) => return Err(self.lex_error(e)),
             };
-            if let Some(item) = self.handle(tok, at, issues)? {
+            let item = self.handle(tok, at, issues)?;
+            // After the declaration (a BOM may precede it), whitespace outside
+            // leaf elements is skipped by the lexer.
+            self.lx.skip_blank = self.m.seen_decl && (self.m.leaf.is_none() || self.m.skip > 0);
+            if let Some(item) = item {
                 return Ok(item);
             }
         }
