@@ -371,9 +371,10 @@ impl<R: Read> Lexer<R> {
 
     #[inline(always)]
     fn end_tag(&mut self) -> Result<Tok, LexError> {
-        let Some(gt) = self.find_from(2, 0, |h| memchr(b'>', h))? else {
-            return Err(LexError::UnexpectedEof("un tag di chiusura"));
-        };
+        let gt = self.tag_end(2)?;
+        if gt > MAX_TOKEN {
+            return Err(LexError::TooLong);
+        }
         let s = self.start;
         self.utf8(s + 2..s + gt)?;
         let raw = &self.buf[s + 2..s + gt];
@@ -445,10 +446,13 @@ impl<R: Read> Lexer<R> {
             // Unknown `<!…>`. As the reference: one starting like a comment,
             // CDATA section or DOCTYPE is read up to its '>' first (bytes that
             // are not UTF-8 there are reported as such); any other at once.
-            if !matches!(avail.get(2), Some(b'-' | b'[' | b'D' | b'd')) {
-                return Err(LexError::Syntax("dichiarazione <! non riconosciuta"));
-            }
-            match self.find_from(2, 0, |h| memchr(b'>', h))? {
+            let end: &[u8] = match avail.get(2) {
+                Some(b'-') => b"-->",
+                Some(b'[') => b"]]>",
+                Some(b'D' | b'd') => b">",
+                _ => return Err(LexError::Syntax("dichiarazione <! non riconosciuta")),
+            };
+            match self.find_from(2, 2, |h| memmem::find(h, end))? {
                 None => Err(LexError::UnexpectedEof("una dichiarazione")),
                 Some(gt) => {
                     let s = self.start;
@@ -459,13 +463,13 @@ impl<R: Read> Lexer<R> {
         }
     }
 
+    /// Index of the '>' closing the tag at `start`: the first one outside
+    /// quoted values (for end tags too, as the reference reader scans them).
+    /// Tags are short: a byte loop beats repeated memchr calls here.
     #[inline(always)]
-    fn start_tag(&mut self) -> Result<Tok, LexError> {
-        // The closing '>' is the first one outside quoted attribute values.
-        // Tags are short: a byte loop beats repeated memchr calls here.
-        let mut i = 1;
+    fn tag_end(&mut self, mut i: usize) -> Result<usize, LexError> {
         let mut quote = 0u8;
-        let gt = 'scan: loop {
+        loop {
             let avail = &self.buf[self.start..self.end];
             while i < avail.len() {
                 let b = avail[i];
@@ -474,7 +478,7 @@ impl<R: Read> Lexer<R> {
                         quote = 0;
                     }
                 } else if b == b'>' {
-                    break 'scan i;
+                    return Ok(i);
                 } else if b == b'"' || b == b'\'' {
                     quote = b;
                 }
@@ -490,7 +494,12 @@ impl<R: Read> Lexer<R> {
                     "un tag"
                 }));
             }
-        };
+        }
+    }
+
+    #[inline(always)]
+    fn start_tag(&mut self) -> Result<Tok, LexError> {
+        let gt = self.tag_end(1)?;
         if gt > MAX_TOKEN {
             return Err(LexError::TooLong);
         }
