@@ -1,6 +1,8 @@
 //! Profiling helper: `cargo run --release -p omnia-flows --example flowcheck -- FLOW.xml [AUTH.json]`
 //! prints the load and check times and the summary (the CLI is `omnia flow check`).
-//! `SINGLE=1`: reader and checker on one thread; `PARSE_ONLY=1`: the reader alone.
+//! Default: as `omnia flow check` (two parts at once when the file is large,
+//! `omnia_flows::split`); `THREADED=1`: one pass, reader on its own thread;
+//! `SINGLE=1`: one pass on one thread; `PARSE_ONLY=1`: the reader alone.
 
 use std::io::BufReader;
 use std::time::Instant;
@@ -8,6 +10,7 @@ use std::time::Instant;
 use omnia_flows::check::{CheckOptions, Hooks, check_flow};
 use omnia_flows::model::Item;
 use omnia_flows::pipeline::Threaded;
+use omnia_flows::split::check_xml_file;
 use omnia_flows::{Authorisations, FlowReader, XmlReader};
 
 fn main() {
@@ -36,9 +39,14 @@ fn main() {
     }
     let r = if std::env::var_os("SINGLE").is_some() {
         check_flow(&mut reader, &auths, &opts, Hooks::default())
-    } else {
+    } else if std::env::var_os("THREADED").is_some() {
         let mut threaded = Threaded::spawn(reader).expect("thread");
         check_flow(&mut threaded, &auths, &opts, Hooks::default())
+    } else {
+        let (r, passes) =
+            check_xml_file(args[1].as_ref(), &auths, &opts, Hooks::default()).expect("flow");
+        eprintln!("{passes:?}");
+        r
     };
     eprintln!("check: {:?}", t.elapsed());
     eprintln!("{}", serde_json::to_string(&r.summary).expect("json"));

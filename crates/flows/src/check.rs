@@ -29,6 +29,9 @@ pub struct CheckOptions {
     /// Findings kept in full (all are counted).
     pub max_findings: usize,
     pub reference: &'static Reference,
+    /// Files at least this large are checked in two parts at once
+    /// ([`crate::split::check_xml_file`]); smaller ones in one pass.
+    pub split_min_bytes: u64,
 }
 
 impl CheckOptions {
@@ -37,6 +40,7 @@ impl CheckOptions {
             today,
             max_findings: 10_000,
             reference: Reference::builtin(),
+            split_min_bytes: 8 << 20,
         }
     }
 }
@@ -237,7 +241,7 @@ fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     auths: &'a Authorisations,
     opts: &'a CheckOptions,
     counts: BTreeMap<Code, u64>,
@@ -257,10 +261,24 @@ struct Checker<'a> {
     massimali: BTreeMap<i32, AppliedMassimale>,
     summary: Summary,
     hours_total: u64,
+    // For a file checked in two parts (`crate::split`): the authorisations
+    // whose cumulative hours were checked, the entries of `seen` that were
+    // accepted before this flow, and how many findings preceded the first
+    // employer (they carry the context of the part before).
+    auth_touched: Vec<bool>,
+    n_accepted: u32,
+    before_first_employer: Option<usize>,
+}
+
+/// How a run over a reader ended.
+pub(crate) struct RunEnd {
+    pub stopped: bool,
+    /// `Intestazione` elements read.
+    pub headers: u32,
 }
 
 impl<'a> Checker<'a> {
-    fn new(auths: &'a Authorisations, opts: &'a CheckOptions) -> Self {
+    pub(crate) fn new(auths: &'a Authorisations, opts: &'a CheckOptions) -> Self {
         let mut c = Self {
             auths,
             opts,
@@ -286,6 +304,9 @@ impl<'a> Checker<'a> {
             massimali: BTreeMap::new(),
             summary: Summary::default(),
             hours_total: 0,
+            auth_touched: vec![false; auths.len()],
+            n_accepted: 0,
+            before_first_employer: None,
         };
         for a in auths.accepted() {
             let s = Seen {
@@ -298,6 +319,7 @@ impl<'a> Checker<'a> {
             };
             c.push_seen(&a.cf, s);
         }
+        c.n_accepted = c.seen.len() as u32;
         c
     }
 
@@ -424,6 +446,9 @@ impl<'a> Checker<'a> {
     }
 
     fn employer(&mut self, e: &RawEmployer) {
+        if self.before_first_employer.is_none() {
+            self.before_first_employer = Some(self.findings.len());
+        }
         self.summary.employers += 1;
         self.ctx.matricola = None;
         self.ctx.worker.clear();
@@ -1122,6 +1147,7 @@ impl<'a> Checker<'a> {
             }
             let a = self.auths.get(id);
             self.auth_used[id as usize] += rec_hours;
+            self.auth_touched[id as usize] = true;
             if let Some(cap) = a.total_centi {
                 let t = self.auths.used_total(id) + self.auth_used[id as usize];
                 if t > cap && !self.auth_over_reported[id as usize] {
@@ -1221,6 +1247,158 @@ impl<'a> Checker<'a> {
     }
 }
 
+impl<'a> Checker<'a> {
+    /// Reads and checks items up to the end or a fatal error; the end-of-file
+    /// checks (control totals) are left to the caller.
+    pub(crate) fn run<R: FlowReader>(&mut self, reader: &mut R, hooks: &mut Hooks<'_>) -> RunEnd {
+        let mut issues = Vec::new();
+        let mut headers = 0;
+        loop {
+            let item = reader.next_item(&mut issues);
+            self.issues(&mut issues);
+            match item {
+                Ok(Item::Header) => {
+                    headers += 1;
+                    self.header(reader.header());
+                }
+                Ok(Item::Employer) => self.employer(reader.employer()),
+                Ok(Item::Position) => self.position(reader.position()),
+                Ok(Item::Record) => {
+                    self.record(reader.record(), hooks);
+                    if self.summary.records.is_multiple_of(4096)
+                        && let Some(p) = hooks.progress.as_deref_mut()
+                    {
+                        p(reader.bytes_read());
+                    }
+                }
+                Ok(Item::End) => {
+                    return RunEnd {
+                        stopped: false,
+                        headers,
+                    };
+                }
+                Err(fatal) => {
+                    self.find(fatal.code, fatal.loc, &fatal.element, fatal.message);
+                    return RunEnd {
+                        stopped: true,
+                        headers,
+                    };
+                }
+            }
+        }
+    }
+
+    /// The header's period only, without its findings (for a second part,
+    /// whose reader does not see the header).
+    pub(crate) fn take_period_of(&mut self, h: &RawHeader) {
+        let (counts, findings, truncated) =
+            (self.counts.clone(), self.findings.len(), self.truncated);
+        self.header(h);
+        self.counts = counts;
+        self.findings.truncate(findings);
+        self.truncated = truncated;
+    }
+
+    /// Why `second` (the part of the file after this one's) cannot be merged
+    /// exactly into this one, if it cannot: a worker in both parts (duplicates,
+    /// replacements, overlaps and cumulative hours per grant depend on the
+    /// order), or an authorisation with a total used in both whose total is
+    /// exceeded (CA02 is reported once, where it is first exceeded).
+    pub(crate) fn crosses(&self, second: &Checker<'_>) -> Option<&'static str> {
+        let mine = |h: u32| h != NONE && h >= self.n_accepted;
+        let theirs = |h: u32| h != NONE && h >= second.n_accepted;
+        if self
+            .worker_seen
+            .iter()
+            .zip(&second.worker_seen)
+            .any(|(a, b)| mine(*a) && theirs(*b))
+            || second
+                .extra_seen
+                .iter()
+                .any(|(k, b)| theirs(*b) && self.extra_seen.get(k).is_some_and(|a| mine(*a)))
+        {
+            return Some("lo stesso lavoratore in entrambe le parti");
+        }
+        for id in 0..self.auth_used.len() {
+            if self.auth_touched[id] && second.auth_touched[id] {
+                let cap = self.auths.get(id as u32).total_centi;
+                let total =
+                    self.auths.used_total(id as u32) + self.auth_used[id] + second.auth_used[id];
+                if cap.is_some_and(|cap| total > cap) {
+                    return Some("un'autorizzazione oltre il totale in entrambe le parti");
+                }
+            }
+        }
+        None
+    }
+
+    /// Appends the results of `second`, the part of the file after this one
+    /// (checked on its own from the line after `lines`), as a single pass over
+    /// both would have found them. Call only if [`Self::crosses`] found nothing.
+    pub(crate) fn absorb(&mut self, second: Checker<'_>, lines: u64) {
+        let inherited = second.before_first_employer.unwrap_or(usize::MAX);
+        for (i, mut f) in second.findings.into_iter().enumerate() {
+            if self.findings.len() >= self.opts.max_findings {
+                self.truncated = true;
+                break;
+            }
+            f.line += lines;
+            if i < inherited {
+                // Read before the part's first employer: in one pass they
+                // carry the context where this part ended.
+                f.employer = self.ctx.employer.clone();
+                f.matricola = self.ctx.matricola.clone();
+                f.worker = opt(&self.ctx.worker);
+                f.month = opt(&self.ctx.month);
+            }
+            self.findings.push(f);
+        }
+        self.truncated |= second.truncated;
+        for (code, n) in second.counts {
+            *self.counts.entry(code).or_insert(0) += n;
+        }
+        let (a, b) = (&mut self.summary, second.summary);
+        a.employers += b.employers;
+        a.positions += b.positions;
+        a.records += b.records;
+        a.days += b.days;
+        a.records_ok += b.records_ok;
+        a.records_computed += b.records_computed;
+        a.total_gross += b.total_gross;
+        a.total_net += b.total_net;
+        self.hours_total += second.hours_total;
+        for (u, v) in self.grant_used.iter_mut().zip(second.grant_used) {
+            *u = u.saturating_add(v);
+        }
+        for (u, v) in self.auth_used.iter_mut().zip(second.auth_used) {
+            *u += v;
+        }
+        for (u, v) in self.auth_touched.iter_mut().zip(second.auth_touched) {
+            *u |= v;
+        }
+    }
+
+    /// The end-of-file checks (control totals), after a run that reached the end.
+    pub(crate) fn finish(&mut self, h: &RawHeader) {
+        self.end(h, Location::default());
+    }
+
+    pub(crate) fn report(mut self, stopped: bool, bytes: u64) -> Report {
+        self.summary.hours = fmt_centi(self.hours_total);
+        self.summary.bytes = bytes;
+        let mut report = Report {
+            summary: self.summary,
+            counts: self.counts,
+            findings: self.findings,
+            truncated: self.truncated,
+            stopped,
+            outcome: Outcome::Accepted,
+        };
+        report.outcome = report.decide();
+        report
+    }
+}
+
 /// Checks a whole flow in one pass.
 pub fn check_flow<R: FlowReader>(
     reader: &mut R,
@@ -1229,50 +1407,9 @@ pub fn check_flow<R: FlowReader>(
     mut hooks: Hooks<'_>,
 ) -> Report {
     let mut c = Checker::new(auths, opts);
-    let mut issues = Vec::new();
-    let mut stopped = false;
-    let mut header_seen = false;
-    loop {
-        let item = reader.next_item(&mut issues);
-        c.issues(&mut issues);
-        match item {
-            Ok(Item::Header) => {
-                header_seen = true;
-                c.header(reader.header());
-            }
-            Ok(Item::Employer) => c.employer(reader.employer()),
-            Ok(Item::Position) => c.position(reader.position()),
-            Ok(Item::Record) => {
-                c.record(reader.record(), &mut hooks);
-                if c.summary.records.is_multiple_of(4096)
-                    && let Some(p) = hooks.progress.as_deref_mut()
-                {
-                    p(reader.bytes_read());
-                }
-            }
-            Ok(Item::End) => {
-                if header_seen {
-                    c.end(reader.header(), Location::default());
-                }
-                break;
-            }
-            Err(fatal) => {
-                stopped = true;
-                c.find(fatal.code, fatal.loc, &fatal.element, fatal.message);
-                break;
-            }
-        }
+    let run = c.run(reader, &mut hooks);
+    if !run.stopped && run.headers > 0 {
+        c.finish(reader.header());
     }
-    c.summary.hours = fmt_centi(c.hours_total);
-    c.summary.bytes = reader.bytes_read();
-    let mut report = Report {
-        summary: c.summary,
-        counts: c.counts,
-        findings: c.findings,
-        truncated: c.truncated,
-        stopped,
-        outcome: Outcome::Accepted,
-    };
-    report.outcome = report.decide();
-    report
+    c.report(run.stopped, reader.bytes_read())
 }

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod model;
 pub mod pipeline;
 pub mod sepa;
+pub mod split;
 pub mod values;
 pub mod xml;
 
@@ -21,3 +22,4 @@ pub use catalogue::{Class, Code, Level, Severity};
 pub use check::{CheckOptions, Finding, Hooks, Outcome, RecordAmount, Report, Summary, check_flow};
 pub use model::{FlowReader, Location};
 pub use xml::XmlReader;
+pub use xml::quick::QuickXmlReader;

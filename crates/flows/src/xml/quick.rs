@@ -1,80 +1,15 @@
-//! Streaming reader of the XML flow (quick-xml pull parser).
-//!
-//! Memory does not grow with the file: one event buffer and the raw fields of
-//! the current record are reused. A DOCTYPE (hence any DTD or entity
-//! declaration) is refused, only the predefined entities and character
-//! references are accepted, the XML declaration must name UTF-8 and every
-//! byte must be valid UTF-8. Syntax errors stop the reading with a located
-//! [`Fatal`]; structural errors (unknown, repeated, out-of-order or missing
-//! elements) are reported as [`Issue`]s and reading goes on.
+//! The quick-xml reader of the flow: the reference implementation the
+//! production reader ([`super::XmlReader`], hand-written lexer) is tested
+//! against (`tests/reader_equivalence.rs`). Same items, issues and errors;
+//! not used on the hot path.
 
 use std::io::BufRead;
 
 use quick_xml::events::{BytesStart, Event};
 
+use super::{Ctx, Frame, GIORNO, Leaf, fatal, header_field, issue, record_field, resolve_ref};
 use crate::catalogue::Code;
 use crate::model::*;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ctx {
-    Doc,
-    Flusso,
-    Header,
-    Employer,
-    Position,
-    Record,
-    After,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Frame {
-    ctx: Ctx,
-    last: i32,
-    emitted: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Leaf {
-    Header(usize),
-    EmployerCf,
-    Matricola,
-    Record(usize),
-}
-
-const GIORNO: i32 = 16;
-
-fn header_field(name: &str) -> Option<usize> {
-    Some(match name {
-        "CFMittente" => H_SENDER,
-        "PeriodoDa" => H_FROM,
-        "PeriodoA" => H_TO,
-        "NumeroRecord" => H_RECORDS,
-        "OreTotali" => H_HOURS,
-        _ => return None,
-    })
-}
-
-fn record_field(name: &str) -> Option<usize> {
-    Some(match name {
-        "CFLavoratore" => R_CF,
-        "Nominativo" => R_NAME,
-        "Competenza" => R_MONTH,
-        "Qualifica1" => R_Q1,
-        "Qualifica2" => R_Q2,
-        "Qualifica3" => R_Q3,
-        "TipoContribuzione" => R_TC,
-        "UnitaProduttiva" => R_UP,
-        "OrarioContrattuale" => R_WEEKLY,
-        "GiorniSettimana" => R_DAYS_PER_WEEK,
-        "PercPartTime" => R_PART_TIME,
-        "RetribTeorica" => R_MONTHLY_PAY,
-        "PagaOraria" => R_HOURLY_PAY,
-        "Ticket" => R_TICKET,
-        "NumeroAutorizzazione" => R_AUTH,
-        "IBAN" => R_IBAN,
-        _ => return None,
-    })
-}
 
 /// Counts lines as quick-xml consumes the input, so element locations cost
 /// nothing per event (memchr over each consumed chunk).
@@ -125,7 +60,7 @@ impl<R: BufRead> BufRead for Counted<R> {
 }
 
 /// Streaming reader of the XML format (`docs/flows/flow.xsd`).
-pub struct XmlReader<R: BufRead> {
+pub struct QuickXmlReader<R: BufRead> {
     reader: quick_xml::Reader<Counted<R>>,
     buf: Vec<u8>,
     stack: Vec<Frame>,
@@ -139,45 +74,7 @@ pub struct XmlReader<R: BufRead> {
     record: RawRecord,
 }
 
-fn fatal(code: Code, loc: Location, element: &str, message: impl Into<String>) -> Fatal {
-    Fatal {
-        code,
-        loc,
-        element: element.to_owned(),
-        message: message.into(),
-    }
-}
-
-fn issue(issues: &mut Vec<Issue>, code: Code, loc: Location, element: &str, detail: String) {
-    issues.push(Issue {
-        code,
-        loc,
-        element: element.to_owned(),
-        detail,
-    });
-}
-
-/// Resolves a predefined entity or a character reference.
-fn resolve_ref(name: &str) -> Option<char> {
-    match name {
-        "amp" => Some('&'),
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        _ => {
-            let n = name.strip_prefix('#')?;
-            let code = if let Some(h) = n.strip_prefix('x') {
-                u32::from_str_radix(h, 16).ok()?
-            } else {
-                n.parse().ok()?
-            };
-            char::from_u32(code).filter(|c| *c != '\0')
-        }
-    }
-}
-
-impl<R: BufRead> XmlReader<R> {
+impl<R: BufRead> QuickXmlReader<R> {
     pub fn new(inner: R) -> Self {
         let mut reader = quick_xml::Reader::from_reader(Counted {
             inner,
@@ -721,7 +618,7 @@ enum Step {
     Item(Item),
 }
 
-impl<R: BufRead> FlowReader for XmlReader<R> {
+impl<R: BufRead> FlowReader for QuickXmlReader<R> {
     fn next_item(&mut self, issues: &mut Vec<Issue>) -> Result<Item, Fatal> {
         loop {
             let pos = self.reader.buffer_position();
@@ -761,7 +658,7 @@ impl<R: BufRead> FlowReader for XmlReader<R> {
     }
 }
 
-impl<R: BufRead> XmlReader<R> {
+impl<R: BufRead> QuickXmlReader<R> {
     fn handle(
         &mut self,
         ev: Event<'_>,
