@@ -1,6 +1,5 @@
-//! `omnia flow …`: offline check and synthetic generation of payment-data
-//! flows (issue 5, phase 1). `omnia flow send` (upload to the server) comes
-//! with the API in phase 2.
+//! `omnia flow …`: offline check, upload to the server (`flow send`, in
+//! `flow_send.rs`) and synthetic generation of payment-data flows (issue 5).
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, IsTerminal, Write};
@@ -10,12 +9,17 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use omnia_flows::check::{CheckOptions, Hooks, Outcome, RecordAmount, Report};
 use omnia_flows::generate::{Format, GenerateOptions, generate};
-use omnia_flows::{Authorisations, FlowReader, check_flow};
+use omnia_flows::{Authorisations, Code, FlowReader, check_flow};
+use serde_json::Value;
+
+use crate::flow_send::{SendArgs, send};
 
 #[derive(Subcommand)]
 pub enum FlowCommand {
     /// Check a flow offline: every finding in one pass (exit 0 accepted, 1 refused or to confirm, 2 unreadable input).
     Check(CheckArgs),
+    /// Upload a flow to the server and print its report (exit 0 accepted, 1 refused, 3 to confirm, 4 too large, 5 authentication, 6 network or server, 7 a flow of the sender in progress, 2 bad arguments or unreadable file).
+    Send(SendArgs),
     /// Write a realistic synthetic flow (and the authorisations it is consistent with).
     Generate(GenerateArgs),
 }
@@ -80,7 +84,7 @@ pub struct GenerateArgs {
     workers_per_employer: u64,
 }
 
-fn format_of(path: &Path, arg: Option<FormatArg>) -> Format {
+pub(crate) fn format_of(path: &Path, arg: Option<FormatArg>) -> Format {
     match arg {
         Some(FormatArg::Csv) => Format::Csv,
         Some(FormatArg::Xml) => Format::Xml,
@@ -94,9 +98,10 @@ fn format_of(path: &Path, arg: Option<FormatArg>) -> Format {
     }
 }
 
-pub fn run(cmd: FlowCommand) -> i32 {
+pub async fn run(cmd: FlowCommand) -> i32 {
     match cmd {
         FlowCommand::Check(a) => check(a),
+        FlowCommand::Send(a) => send(a).await,
         FlowCommand::Generate(a) => match generate_cmd(&a) {
             Ok(()) => 0,
             Err(e) => {
@@ -261,13 +266,14 @@ fn check(a: CheckArgs) -> i32 {
         None => report.outcome.clone(),
     };
     let mut out = std::io::stdout().lock();
+    let mut r = report;
+    r.outcome = outcome.clone();
     if a.json {
-        let mut r = report;
-        r.outcome = outcome.clone();
         let _ = serde_json::to_writer_pretty(&mut out, &r);
         let _ = writeln!(out);
     } else {
-        let _ = print_summary(&mut out, &a.file, &report, &outcome);
+        let value = serde_json::to_value(&r).unwrap_or(Value::Null);
+        let _ = print_summary(&mut out, &a.file.display().to_string(), &value);
     }
     match outcome {
         Outcome::Accepted | Outcome::AcceptedWithConfirmation { .. } => 0,
@@ -286,86 +292,99 @@ fn run_check<R: FlowReader + Send + 'static>(
     check_flow(&mut threaded, auths, opts, hooks)
 }
 
-fn print_summary(
-    out: &mut impl Write,
-    file: &Path,
-    r: &Report,
-    outcome: &Outcome,
-) -> std::io::Result<()> {
-    let s = &r.summary;
+/// The readable summary of a report, as `flow check` and `flow send` print it. It reads the
+/// report as JSON (what `Report` serialises to, and what the API answers) so that both print
+/// alike; `label` names the file.
+pub(crate) fn print_summary(out: &mut impl Write, label: &str, r: &Value) -> std::io::Result<()> {
+    let s = &r["summary"];
+    let num = |v: &Value| match v {
+        Value::String(x) => x.clone(),
+        Value::Null => "0".to_owned(),
+        other => other.to_string(),
+    };
     writeln!(
         out,
-        "{}: {} aziende, {} record, {} giorni, {} ore",
-        file.display(),
-        s.employers,
-        s.records,
-        s.days,
-        s.hours
+        "{label}: {} aziende, {} record, {} giorni, {} ore",
+        num(&s["employers"]),
+        num(&s["records"]),
+        num(&s["days"]),
+        num(&s["hours"])
     )?;
     writeln!(
         out,
         "importi calcolati per {} record: lordo {} €, netto {} €",
-        s.records_computed, s.total_gross, s.total_net
+        num(&s["records_computed"]),
+        num(&s["total_gross"]),
+        num(&s["total_net"])
     )?;
-    if r.counts.is_empty() {
-        writeln!(out, "nessun rilievo")?;
-    } else {
-        writeln!(out, "rilievi per codice:")?;
-        for (code, n) in &r.counts {
-            writeln!(
-                out,
-                "  {code} {:>9}  {:?}/{:?}  {}",
-                n,
-                code.severity(),
-                code.class(),
-                code.title_it()
-            )?;
-        }
-        writeln!(out, "primi rilievi:")?;
-        for f in r.findings.iter().take(20) {
-            writeln!(
-                out,
-                "  {} riga {}:{} <{}>{}{} {}",
-                f.code,
-                f.line,
-                f.column,
-                f.element,
-                f.worker
-                    .as_deref()
-                    .map(|w| format!(" lavoratore {w}"))
-                    .unwrap_or_default(),
-                f.month
-                    .as_deref()
-                    .map(|m| format!(" mese {m}"))
-                    .unwrap_or_default(),
-                f.message
-            )?;
-        }
-        if r.findings.len() > 20 || r.truncated {
-            writeln!(out, "  … (--json per il rapporto completo)")?;
+    let counts = r["counts"].as_object().filter(|c| !c.is_empty());
+    let findings = r["findings"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    match counts {
+        None => writeln!(out, "nessun rilievo")?,
+        Some(counts) => {
+            writeln!(out, "rilievi per codice:")?;
+            for (code, n) in counts {
+                match Code::parse(code) {
+                    Some(c) => writeln!(
+                        out,
+                        "  {code} {:>9}  {:?}/{:?}  {}",
+                        num(n),
+                        c.severity(),
+                        c.class(),
+                        c.title_it()
+                    )?,
+                    None => writeln!(out, "  {code} {:>9}", num(n))?,
+                }
+            }
+            writeln!(out, "primi rilievi:")?;
+            let text = |f: &Value, k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            for f in findings.iter().take(20) {
+                writeln!(
+                    out,
+                    "  {} riga {}:{} <{}>{}{} {}",
+                    text(f, "code"),
+                    num(&f["line"]),
+                    num(&f["column"]),
+                    text(f, "element"),
+                    f["worker"]
+                        .as_str()
+                        .map(|w| format!(" lavoratore {w}"))
+                        .unwrap_or_default(),
+                    f["month"]
+                        .as_str()
+                        .map(|m| format!(" mese {m}"))
+                        .unwrap_or_default(),
+                    text(f, "message")
+                )?;
+            }
+            if findings.len() > 20 || r["truncated"].as_bool() == Some(true) {
+                writeln!(out, "  … (--json per il rapporto completo)")?;
+            }
         }
     }
-    let verdict = match outcome {
-        Outcome::Accepted => "ACCETTATO".to_owned(),
-        Outcome::AcceptedWithConfirmation { forced, .. } => {
-            format!("ACCETTATO con conferma ({} forzati)", forced.len())
-        }
-        Outcome::NeedsConfirmation { forceable } => format!(
+    let codes = |k: &str| {
+        r["outcome"][k]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let verdict = match r["outcome"]["outcome"].as_str().unwrap_or_default() {
+        "accepted" => "ACCETTATO".to_owned(),
+        "accepted_with_confirmation" => format!(
+            "ACCETTATO con conferma ({} forzati)",
+            r["outcome"]["forced"].as_array().map_or(0, Vec::len)
+        ),
+        "needs_confirmation" => format!(
             "DA CONFERMARE: rilievi forzabili {}; reinviare con --confirm \"nota\"",
-            forceable
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            codes("forceable")
         ),
-        Outcome::Refused { blocking } => format!(
-            "RIFIUTATO: rilievi bloccanti {}",
-            blocking
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        "refused" => format!("RIFIUTATO: rilievi bloccanti {}", codes("blocking")),
+        other => format!("sconosciuto ({other})"),
     };
     writeln!(out, "esito: {verdict}")
 }

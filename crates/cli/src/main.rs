@@ -10,6 +10,7 @@ use omnia_store::Db;
 use omnia_web::{AppState, WebConfig};
 
 mod flow;
+mod flow_send;
 mod simulate;
 
 #[derive(Parser)]
@@ -167,7 +168,7 @@ async fn main() -> anyhow::Result<()> {
             input,
             database_url,
         } => std::process::exit(simulate::run(&input, database_url.as_deref()).await),
-        Command::Flow { command } => std::process::exit(flow::run(command)),
+        Command::Flow { command } => std::process::exit(flow::run(command).await),
         Command::Migrate(args) => {
             args.connect().await?;
             tracing::info!("migrations applied");

@@ -246,6 +246,23 @@ fn authorisations_files_are_validated() {
     }
 }
 
+#[test]
+fn a_ticket_with_a_multibyte_character_is_a_finding_not_a_panic() {
+    // Found by scripts/fuzz (flow_csv): 15 characters but 16 bytes, once a panic in
+    // Ticket::parse; now FO11 on the record, in both formats.
+    let bad = "TK20250000000\u{2eb}2";
+    let csv = rep(&example_csv(), "TK202500000002T", bad);
+    let r = check_csv(&csv, &example_auths());
+    assert_eq!(r.count(Code::FO11), 1, "{:?}", r.counts);
+    let xml = rep(
+        &example_xml(),
+        "<Ticket>TK202500000002T</Ticket>",
+        &format!("<Ticket>{bad}</Ticket>"),
+    );
+    let r = check_xml(&xml, &example_auths());
+    assert_eq!(r.count(Code::FO11), 1, "{:?}", r.counts);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 

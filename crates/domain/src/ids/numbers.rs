@@ -67,7 +67,8 @@ impl Ticket {
         const KIND: IdKind = IdKind::Ticket;
         let s = normalise(KIND, raw)?;
         require_len(KIND, &s, 15, "15")?;
-        if !s.starts_with("TK") || !s[2..14].bytes().all(|b| b.is_ascii_digit()) {
+        // ASCII first: 15 characters are then 15 bytes, and the byte slices below are safe.
+        if !s.is_ascii() || !s.starts_with("TK") || !s[2..14].bytes().all(|b| b.is_ascii_digit()) {
             return Err(IdError::Format {
                 kind: KIND,
                 format: Self::FORMAT,
@@ -184,6 +185,19 @@ mod tests {
             Err(IdError::WrongCheckCharacter { .. })
         ));
         assert!(Ticket::new(2025, 0).is_err());
+    }
+
+    #[test]
+    fn a_ticket_with_a_multibyte_character_is_a_format_error_not_a_panic() {
+        // Found by fuzzing the CSV reader (fuzz/, flow_csv): 15 characters, 16 bytes.
+        assert!(matches!(
+            Ticket::parse("TK20250000000˫2"),
+            Err(IdError::Format { .. })
+        ));
+        assert!(matches!(
+            Ticket::parse("TK2025000000000é"),
+            Err(IdError::WrongLength { .. }) | Err(IdError::Format { .. })
+        ));
     }
 
     #[test]
