@@ -453,3 +453,111 @@ async fn another_employer_cannot_send_or_see_a_flow_for_this_authorisation() {
     ));
     let _ = NewPaymentBatch::default();
 }
+
+#[tokio::test]
+async fn records_can_be_deleted_or_replaced_until_they_are_in_payment_then_paid() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let f = w
+        .submit(
+            "datore.meccanica",
+            &xml(&plan(&a, "16")),
+            FlowFormat::Xml,
+            None,
+        )
+        .await
+        .unwrap();
+    let p = w.who("datore.meccanica").await;
+    let recs = w.s.flow_records(&p, &f.flow.id).await.unwrap();
+    // R-FLO-2 eliminazione: the record is deleted and its hours reversed in the ledger.
+    let del =
+        w.s.delete_flow_record(&p, &f.flow.id, recs[0].id)
+            .await
+            .unwrap();
+    assert_eq!(del.state, RecordState::Deleted);
+    assert_eq!(
+        w.s.fruito_balance(a.app.id, &recs[0].worker_cf)
+            .await
+            .unwrap(),
+        0
+    );
+    // Replacement: the second worker re-sent with tipo S supersedes the earlier record.
+    let mut rp = plan(&a, "8");
+    rp.employers[0].workers = vec![rp.employers[0].workers[1].clone()];
+    rp.employers[0].workers[0].replacement = true;
+    let r = w
+        .submit("datore.meccanica", &xml(&rp), FlowFormat::Xml, None)
+        .await
+        .unwrap();
+    assert!(r.accepted, "{:?}", r.flow.report);
+    assert_eq!(
+        w.s.fruito_balance(a.app.id, &recs[1].worker_cf)
+            .await
+            .unwrap(),
+        800
+    );
+    let old = w.s.flow_records(&p, &f.flow.id).await.unwrap();
+    assert_eq!(old[1].state, RecordState::Replaced);
+    // R-FLO-4: the operator pays the live records (worker 2's replacement, worker 3).
+    let op = w.who("operatore.milano").await;
+    let office = w.s.office_scope(&op).unwrap();
+    let b =
+        w.s.create_payment_batch(&office, NewPaymentBatch::default())
+            .await
+            .unwrap();
+    assert_eq!(b.records, 2);
+    let xml_out = w.s.payment_batch_pain001(&office, &b.id).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pain001.xml");
+    std::fs::write(&path, &xml_out).unwrap();
+    let xsd = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/sepa/pain.001.001.09.xsd"
+    );
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", xsd])
+        .arg(&path)
+        .output()
+        .expect("xmllint runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // In payment: neither deletion nor replacement any more.
+    let e =
+        w.s.delete_flow_record(&p, &f.flow.id, recs[2].id)
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ServiceError::Conflict {
+                code: "record_in_payment",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let mut rp3 = plan(&a, "8");
+    rp3.employers[0].workers = vec![rp3.employers[0].workers[2].clone()];
+    rp3.employers[0].workers[0].replacement = true;
+    let e = w
+        .submit("datore.meccanica", &xml(&rp3), FlowFormat::Xml, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ServiceError::Conflict {
+                code: "record_in_payment",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let paid = w.s.mark_batch_paid(&office, &b.id).await.unwrap();
+    assert_eq!(paid.status, omnia_store::BatchStatus::Paid);
+    let now = w.s.flow_records(&p, &f.flow.id).await.unwrap();
+    assert_eq!(now[2].state, RecordState::Paid, "the employer sees it paid");
+}
