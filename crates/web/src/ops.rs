@@ -106,12 +106,7 @@ pub async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    // A handler that answers JSON on an error status means it (a refused flow's report).
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_json {
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
         return response;
     }
     let allow = response.headers().get(header::ALLOW).cloned();

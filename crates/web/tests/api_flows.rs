@@ -21,7 +21,13 @@ async fn a_refused_flow_answers_422_with_every_finding_and_stores_no_record() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 422);
-    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "/problems/flow-refused");
+    let v = p["flow"].clone();
     assert_eq!(v["status"], "refused", "{v}");
     assert_eq!(v["records"], 0);
     let f = &v["report"]["findings"][0];

@@ -33,6 +33,20 @@ pub fn is_upload_path(path: &str) -> bool {
     path == "/api/v1/flows"
 }
 
+/// A refused flow (or one waiting for a confirmation), as RFC 9457 problem details with
+/// the stored flow and its report in `flow`.
+#[derive(Serialize, ToSchema)]
+pub struct FlowRefused {
+    /// `/problems/flow-refused`.
+    pub r#type: String,
+    pub title: String,
+    #[schema(format = Int32, example = 422)]
+    pub status: u16,
+    pub detail: String,
+    /// The stored flow with its report (`flow.report.findings`).
+    pub flow: FlowView,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct FlowList {
     pub items: Vec<FlowView>,
@@ -104,7 +118,7 @@ fn flow_response(status: StatusCode, flow: &FlowView) -> Response {
     responses(
         (status = 201, description = "Flusso accettato: record memorizzati", body = FlowView,
             headers(("Location" = String, description = "Indirizzo del flusso"))),
-        (status = 422, description = "Flusso respinto o da confermare: il rapporto con ogni rilievo", body = FlowView),
+        (status = 422, description = "Flusso respinto o da confermare: il rapporto con ogni rilievo in `flow.report`", body = FlowRefused, content_type = "application/problem+json"),
         (status = 403, description = "Riservato a datori di lavoro e intermediari", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Un altro flusso dello stesso mittente è in elaborazione, o un record da sostituire è già in pagamento", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn submit_flow(
@@ -174,12 +188,24 @@ async fn submit_flow(
                 tracing::error!(error = %e, "flow ingest task");
                 ApiError::Internal
             })??;
-    let status = if submitted.accepted {
-        StatusCode::CREATED
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    if submitted.accepted {
+        return Ok(flow_response(StatusCode::CREATED, &submitted.flow));
+    }
+    let refused = FlowRefused {
+        r#type: "/problems/flow-refused".into(),
+        title: "Flusso respinto".into(),
+        status: 422,
+        detail: "Il flusso non è stato acquisito: vedere i rilievi in `flow.report`; i rilievi \
+                 forzabili si confermano reinviando con `confirm=true` e una nota."
+            .into(),
+        flow: submitted.flow,
     };
-    Ok(flow_response(status, &submitted.flow))
+    let mut r = json_with_status(StatusCode::UNPROCESSABLE_ENTITY, &refused);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::error::PROBLEM_JSON),
+    );
+    Ok(r)
 }
 
 /// The caller's flows, newest first (without the reports).
