@@ -60,8 +60,11 @@ pub struct CheckArgs {
 #[derive(Args)]
 pub struct GenerateArgs {
     /// Number of worker records.
-    #[arg(long)]
-    records: u64,
+    #[arg(long, required_unless_present = "plan")]
+    records: Option<u64>,
+    /// Write the flow of a plan instead (given authorisations and workers, JSON; see docs/flows/README.md).
+    #[arg(long, conflicts_with_all = ["records", "authorisations_out", "error_rate", "month", "workers_per_employer", "seed"])]
+    plan: Option<PathBuf>,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Output flow file.
@@ -114,6 +117,22 @@ pub async fn run(cmd: FlowCommand) -> i32 {
 
 fn generate_cmd(a: &GenerateArgs) -> anyhow::Result<()> {
     use anyhow::Context;
+    if let Some(plan_path) = &a.plan {
+        let plan: omnia_flows::generate::Plan = serde_json::from_reader(BufReader::new(
+            File::open(plan_path)
+                .with_context(|| format!("cannot open {}", plan_path.display()))?,
+        ))
+        .with_context(|| format!("plan {}", plan_path.display()))?;
+        let mut out = BufWriter::new(
+            File::create(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?,
+        );
+        let stats =
+            omnia_flows::generate::generate_plan(&plan, format_of(&a.out, a.format), &mut out)?;
+        out.flush()?;
+        eprintln!("{}", serde_json::to_string(&stats)?);
+        return Ok(());
+    }
+    let records = a.records.context("--records is required without --plan")?;
     let month = match &a.month {
         Some(m) => omnia_flows::values::parse_month(m).context("--month must be YYYY-MM")?,
         None => omnia_flows::values::month_of(chrono::Local::now().date_naive()) - 1,
@@ -122,7 +141,7 @@ fn generate_cmd(a: &GenerateArgs) -> anyhow::Result<()> {
         (0.0..=1.0).contains(&a.error_rate),
         "--error-rate must be between 0 and 1"
     );
-    let mut o = GenerateOptions::new(a.records, month);
+    let mut o = GenerateOptions::new(records, month);
     o.seed = a.seed;
     o.error_rate = a.error_rate;
     o.format = format_of(&a.out, a.format);

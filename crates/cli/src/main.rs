@@ -76,6 +76,9 @@ struct ServeArgs {
     /// Mark cookies `Secure` (set when the application is served over HTTPS).
     #[arg(long, env = "OMNIA_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Largest accepted payment-data flow upload, in bytes.
+    #[arg(long, env = "OMNIA_FLOW_MAX_BYTES", default_value_t = omnia_services::flows::DEFAULT_FLOW_MAX_BYTES)]
+    flow_max_bytes: u64,
 }
 
 impl DbArgs {
@@ -188,6 +191,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let config = WebConfig {
                 secure_cookies: args.secure_cookies,
+                flow_max_bytes: args.flow_max_bytes,
                 ..WebConfig::default()
             };
             let state = AppState::new(services, config, omnia_web::install_metrics_recorder());

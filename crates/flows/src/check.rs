@@ -173,6 +173,14 @@ pub struct RecordAmount<'a> {
     pub benefit: Benefit,
     pub hourly_wage: Decimal,
     pub amount: WorkerAmount,
+    /// Productive unit (UP) as written in the record.
+    pub unit: &'a str,
+    /// Qualifica 1, 2 and 3 (with the worker and month, the key of a record).
+    pub qualifiche: [u8; 3],
+    /// `tipo="S"`: the record replaces one accepted earlier.
+    pub replacement: bool,
+    /// Integrated hours of the record in hundredths (what the *fruito* ledger posts).
+    pub hours_centi: u64,
 }
 
 /// Callbacks of a run.
@@ -1162,13 +1170,14 @@ impl<'a> Checker<'a> {
         }
         self.summary.records_ok += 1;
         // Amount (R-AMT) for a record without blocking findings.
-        let (Some(cf), Some(m), Some(w), Some(h), Some(iban), Some(id)) = (
+        let (Some(cf), Some(m), Some(w), Some(h), Some(iban), Some(id), Some(quals)) = (
             cf.as_ref(),
             month,
             weekly_eff,
             hourly,
             iban.as_ref(),
             auth_id,
+            quals,
         ) else {
             return;
         };
@@ -1206,6 +1215,10 @@ impl<'a> Checker<'a> {
                 benefit: a.benefit,
                 hourly_wage: h,
                 amount,
+                unit: fl[R_UP].get().unwrap_or(""),
+                qualifiche: quals,
+                replacement,
+                hours_centi: rec_hours,
             });
         }
     }

@@ -145,6 +145,8 @@ struct Rec {
     /// Authorised hours for the worker; `None` = not a beneficiary.
     authorised: Option<u64>,
     duplicate: bool,
+    /// Written with `tipo="S"` (replaces a record accepted earlier).
+    replacement: bool,
 }
 
 fn working_days(month: u32) -> Vec<NaiveDate> {
@@ -271,6 +273,7 @@ fn build(
                 event: event_code(benefit),
                 authorised: Some(hours + 800 * rng.below(6)),
                 duplicate: false,
+                replacement: false,
             };
             let true_cf = r.cf.clone();
             if rng.chance(o.error_rate) {
@@ -357,7 +360,8 @@ fn inject(r: &mut Rec, rng: &mut Rng, month: u32, daily: u64, year: i32) -> &'st
 fn write_rec_xml(w: &mut dyn Write, e: &Employer, r: &Rec, month: &str) -> io::Result<()> {
     write!(
         w,
-        "      <DenunciaIndividuale>\n        <CFLavoratore>{}</CFLavoratore>\n        <Nominativo>{}</Nominativo>\n        <Competenza>{month}</Competenza>\n        <Qualifica1>{}</Qualifica1>\n        <Qualifica2>{}</Qualifica2>\n        <Qualifica3>{}</Qualifica3>\n        <TipoContribuzione>00</TipoContribuzione>\n        <UnitaProduttiva>1</UnitaProduttiva>\n        <OrarioContrattuale>{}</OrarioContrattuale>\n",
+        "      <DenunciaIndividuale{}>\n        <CFLavoratore>{}</CFLavoratore>\n        <Nominativo>{}</Nominativo>\n        <Competenza>{month}</Competenza>\n        <Qualifica1>{}</Qualifica1>\n        <Qualifica2>{}</Qualifica2>\n        <Qualifica3>{}</Qualifica3>\n        <TipoContribuzione>00</TipoContribuzione>\n        <UnitaProduttiva>1</UnitaProduttiva>\n        <OrarioContrattuale>{}</OrarioContrattuale>\n",
+        if r.replacement { " tipo=\"S\"" } else { "" },
         r.cf,
         r.name,
         r.q[0] as char,
@@ -406,7 +410,8 @@ fn write_rec_csv(w: &mut dyn Write, e: &Employer, r: &Rec, month: &str) -> io::R
     };
     writeln!(
         w,
-        "L;N;{};{};{month};{};{};{};00;1;{};;{};{};{};{ticket};{number};{}",
+        "L;{};{};{};{month};{};{};{};00;1;{};;{};{};{};{ticket};{number};{}",
+        if r.replacement { "S" } else { "N" },
         r.cf,
         r.name,
         r.q[0] as char,
@@ -524,6 +529,209 @@ pub fn generate(
         &mut stats,
     )?;
     if fmt == Format::Xml {
+        out.write_all(b"</FlussoCig>\n")?;
+    }
+    out.flush()?;
+    Ok(stats)
+}
+
+/// A plan: the flow to write for given authorisations and workers (`omnia flow generate
+/// --plan PLAN.json`), e.g. for an authorisation issued by a running server. Format in
+/// `docs/flows/README.md` ("Plan mode").
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// `CFMittente` of the header.
+    pub sender: String,
+    /// Month of competence, `YYYY-MM`.
+    pub month: String,
+    pub employers: Vec<PlanEmployer>,
+}
+
+/// One employer with one authorisation.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanEmployer {
+    pub cf: String,
+    /// INPS matricola (default `4900000000`).
+    #[serde(default)]
+    pub matricola: Option<String>,
+    pub authorisation: String,
+    /// Written instead of the authorisation number when given.
+    #[serde(default)]
+    pub ticket: Option<String>,
+    pub benefit: Benefit,
+    /// Authorised period: the days are taken inside it.
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub workers: Vec<PlanWorker>,
+}
+
+/// One worker record.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanWorker {
+    pub cf: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Hours to integrate in the month (≤ 2 decimals), spread over the working days of
+    /// the authorised period at the contractual daily hours.
+    pub hours: String,
+    /// Weekly contractual hours (default 40).
+    #[serde(default)]
+    pub weekly_hours: Option<String>,
+    /// Hourly wage in euro (default 12.50).
+    #[serde(default)]
+    pub hourly_wage: Option<String>,
+    /// Default: a valid Italian IBAN derived from the worker's position in the plan.
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// Qualifica 1, 2, 3 (default `1FI`).
+    #[serde(default)]
+    pub qualifiche: Option<String>,
+    /// Send as a replacement (`tipo="S"`).
+    #[serde(default)]
+    pub replacement: bool,
+}
+
+fn plan_err(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg)
+}
+
+/// Employers of a plan with their records.
+type PlanRecords = Vec<(Employer, Vec<Rec>)>;
+
+fn plan_records(plan: &Plan) -> io::Result<(u32, PlanRecords)> {
+    use crate::values::parse_centi;
+    let month = crate::values::parse_month(&plan.month)
+        .ok_or_else(|| plan_err(format!("month '{}' is not YYYY-MM", plan.month)))?;
+    let mut out = Vec::new();
+    let mut j = 0u64;
+    for pe in &plan.employers {
+        let employer = Employer {
+            cf: pe.cf.clone(),
+            matricola: pe.matricola.clone().unwrap_or_else(|| "4900000000".into()),
+            number: pe.authorisation.clone(),
+            ticket: pe.ticket.clone().unwrap_or_default(),
+            benefit: pe.benefit,
+            period: (pe.start, pe.end),
+            authorised_on: pe.end,
+        };
+        let days: Vec<NaiveDate> = working_days(month)
+            .into_iter()
+            .filter(|d| *d >= pe.start && *d <= pe.end)
+            .collect();
+        let mut recs = Vec::new();
+        for w in &pe.workers {
+            j += 1;
+            let bad = |what: &str, v: &str| plan_err(format!("worker {}: {what} '{v}'", w.cf));
+            let hours = parse_centi(&w.hours).ok_or_else(|| bad("hours", &w.hours))?;
+            let weekly_s = w.weekly_hours.clone().unwrap_or_else(|| "40".into());
+            let weekly = parse_centi(&weekly_s).ok_or_else(|| bad("weekly_hours", &weekly_s))?;
+            let daily = weekly / 5;
+            let mut left = hours;
+            let mut rec_days = Vec::new();
+            for d in &days {
+                if left == 0 {
+                    break;
+                }
+                let h = left.min(daily);
+                rec_days.push((*d, h));
+                left -= h;
+            }
+            if left > 0 || daily == 0 {
+                return Err(plan_err(format!(
+                    "worker {}: {} hours do not fit in the {} working days of the period in {}",
+                    w.cf,
+                    w.hours,
+                    days.len(),
+                    plan.month
+                )));
+            }
+            let q = w.qualifiche.clone().unwrap_or_else(|| "1FI".into());
+            let q: [u8; 3] = q.as_bytes().try_into().map_err(|_| bad("qualifiche", &q))?;
+            let iban = match &w.iban {
+                Some(i) => i.clone(),
+                None => iban::it_from_parts("03069", "09606", &format!("{j:012}"))
+                    .map_err(|e| plan_err(format!("iban: {e}")))?
+                    .as_str()
+                    .to_owned(),
+            };
+            recs.push(Rec {
+                cf: w.cf.clone(),
+                name: w.name.clone().unwrap_or_else(|| w.cf.clone()),
+                q,
+                weekly,
+                part_time: None,
+                monthly_pay: None,
+                hourly_pay: Some(w.hourly_wage.clone().unwrap_or_else(|| "12.50".into())),
+                use_ticket: pe.ticket.is_some(),
+                auth_override: None,
+                iban,
+                days: rec_days,
+                event: event_code(pe.benefit),
+                authorised: Some(hours),
+                duplicate: false,
+                replacement: w.replacement,
+            });
+        }
+        out.push((employer, recs));
+    }
+    Ok((month, out))
+}
+
+/// Writes the flow of a [`Plan`] (header with the control totals, one record per worker).
+pub fn generate_plan(
+    plan: &Plan,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<GenerateStats> {
+    let (month_idx, employers) = plan_records(plan)?;
+    let month = fmt_month(month_idx);
+    let mut stats = GenerateStats::default();
+    let mut hours = 0u64;
+    for (_, recs) in &employers {
+        for r in recs {
+            stats.records += 1;
+            stats.days += r.days.len() as u64;
+            hours += r.days.iter().map(|d| d.1).sum::<u64>();
+        }
+    }
+    stats.hours = fmt_centi(hours);
+    stats.employers = employers.len() as u64;
+    let sender = &plan.sender;
+    match format {
+        Format::Xml => write!(
+            out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<FlussoCig versione=\"1\">\n  <Intestazione>\n    <CFMittente>{sender}</CFMittente>\n    <PeriodoDa>{month}</PeriodoDa>\n    <PeriodoA>{month}</PeriodoA>\n    <NumeroRecord>{}</NumeroRecord>\n    <OreTotali>{}</OreTotali>\n  </Intestazione>\n",
+            stats.records, stats.hours
+        )?,
+        Format::Csv => writeln!(
+            out,
+            "H;1;{sender};{month};{month};{};{}",
+            stats.records, stats.hours
+        )?,
+    }
+    for (e, recs) in &employers {
+        match format {
+            Format::Xml => write!(
+                out,
+                "  <Azienda>\n    <CFAzienda>{}</CFAzienda>\n    <PosContributiva>\n      <Matricola>{}</Matricola>\n",
+                e.cf, e.matricola
+            )?,
+            Format::Csv => write!(out, "A;{}\nP;{}\n", e.cf, e.matricola)?,
+        }
+        for r in recs {
+            match format {
+                Format::Xml => write_rec_xml(out, e, r, &month)?,
+                Format::Csv => write_rec_csv(out, e, r, &month)?,
+            }
+        }
+        if format == Format::Xml {
+            out.write_all(b"    </PosContributiva>\n  </Azienda>\n")?;
+        }
+    }
+    if format == Format::Xml {
         out.write_all(b"</FlussoCig>\n")?;
     }
     out.flush()?;

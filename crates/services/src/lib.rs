@@ -24,6 +24,7 @@ pub mod checks;
 pub mod demo;
 pub mod drafts;
 mod error;
+pub mod flows;
 mod receipt;
 pub mod reference;
 pub mod registry;

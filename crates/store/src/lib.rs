@@ -23,6 +23,7 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub mod applications;
 pub mod audit;
+pub mod flows;
 pub mod idempotency;
 pub mod model;
 pub mod reference;

@@ -446,3 +446,48 @@ pub struct AuditRow {
     pub prev_hash: String,
     pub hash: String,
 }
+
+/// An uploaded flow: `processing` while it is checked and loaded (the per-sender lock),
+/// then `accepted` (records stored) or `refused` (only the report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowStatus {
+    Processing,
+    Accepted,
+    Refused,
+}
+text_enum!(FlowStatus {
+    Processing => "processing",
+    Accepted => "accepted",
+    Refused => "refused",
+});
+
+/// Life of an accepted record (R-FLO-2, R-FLO-4): deleted or replaced only while `accepted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordState {
+    Accepted,
+    Deleted,
+    Replaced,
+    InPayment,
+    Paid,
+}
+text_enum!(RecordState {
+    Accepted => "accepted",
+    Deleted => "deleted",
+    Replaced => "replaced",
+    InPayment => "in_payment",
+    Paid => "paid",
+});
+
+/// A payment batch is sent to the bank (`in_payment`) and then confirmed `paid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchStatus {
+    InPayment,
+    Paid,
+}
+text_enum!(BatchStatus {
+    InPayment => "in_payment",
+    Paid => "paid",
+});

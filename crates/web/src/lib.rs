@@ -23,7 +23,6 @@ use omnia_services::Services;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use ops::install_metrics_recorder;
@@ -37,6 +36,10 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Time allowed to answer an ordinary request.
     pub request_timeout: Duration,
+    /// Largest accepted flow upload (`POST /api/v1/flows`), in bytes (`OMNIA_FLOW_MAX_BYTES`).
+    pub flow_max_bytes: u64,
+    /// Time allowed for a flow upload: receiving, checking and storing a large file.
+    pub upload_timeout: Duration,
 }
 
 impl Default for WebConfig {
@@ -45,6 +48,8 @@ impl Default for WebConfig {
             secure_cookies: false,
             body_limit: 256 * 1024,
             request_timeout: Duration::from_secs(30),
+            flow_max_bytes: omnia_services::flows::DEFAULT_FLOW_MAX_BYTES,
+            upload_timeout: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -108,9 +113,9 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(state.config.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            state.config.request_timeout,
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            route_timeout,
         ));
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
@@ -128,4 +133,22 @@ pub fn app(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(ops::make_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Per-route time limit: flow uploads get [`WebConfig::upload_timeout`], everything else
+/// [`WebConfig::request_timeout`]; past it the answer is 503.
+async fn route_timeout(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let limit = if api::is_upload(req.method(), req.uri().path()) {
+        state.config.upload_timeout
+    } else {
+        state.config.request_timeout
+    };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
 }

@@ -4,6 +4,7 @@ mod admin;
 mod applications;
 mod drafts;
 mod employers;
+mod flows;
 mod reference;
 mod sessions;
 mod simulations;
@@ -47,6 +48,8 @@ pub const BASE: &str = "/api/v1";
         (name = "employers", description = "Anagrafica dei datori di lavoro accessibili"),
         (name = "applications", description = "Domande di integrazione salariale"),
         (name = "office", description = "Istruttoria della sede INPS"),
+        (name = "flows", description = "Flussi per il pagamento diretto: invio, esiti, importi, eliminazione"),
+        (name = "payments", description = "Lotti di pagamento SEPA della sede"),
         (name = "simulations", description = "Simulatore delle regole (calcolo puro, nulla viene memorizzato)"),
         (name = "status", description = "Stato del servizio"),
         (name = "admin", description = "Amministrazione: registro di audit"),
@@ -178,9 +181,15 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(admin::router())
         .merge(reference::router())
         .merge(simulations::router())
+        .merge(flows::router())
         .split_for_parts();
     Conventions::apply(&mut doc);
     (router, doc)
+}
+
+/// Whether a request is a (long, streaming) upload with its own size and time limits.
+pub fn is_upload(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST && flows::is_upload_path(path)
 }
 
 /// `axum::Json` whose rejections are problem+json with a specific message.

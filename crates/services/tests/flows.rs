@@ -1,0 +1,563 @@
+//! Accepting payment-data flows (R-FLO-1, R-FLO-2, R-AMT): atomic loads, bad input that
+//! stores nothing, the per-sender lock, eliminazione and replacement, payment batches.
+//! Each test gets a fresh database with the demo data, on the backend of
+//! `OMNIA_TEST_DATABASE_URL` (SQLite when unset).
+
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
+use omnia_domain::application::ReductionKind;
+use omnia_domain::benefit::Benefit;
+use omnia_flows::generate::{Format, Plan, PlanEmployer, PlanWorker, generate_plan};
+use omnia_services::demo;
+use omnia_services::flows::{FlowFormat, FlowSpool, FlowUpload, NewPaymentBatch, SpoolError};
+use omnia_services::*;
+use omnia_store::testing::{TestDb, fresh_db};
+use omnia_store::{FlowStatus, RecordState};
+use rust_decimal::Decimal;
+
+struct World {
+    db: TestDb,
+    s: Services,
+}
+
+/// An authorised CIGO application of `datore.meccanica` with three workers.
+struct Authorised {
+    app: ApplicationView,
+    employer_cf: String,
+}
+
+impl World {
+    async fn new() -> World {
+        let db = fresh_db().await;
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let s = Services::with_clock(db.db().clone(), clock);
+        demo::load(&s).await.expect("demo data loads");
+        World { db, s }
+    }
+
+    async fn who(&self, username: &str) -> Principal {
+        self.s
+            .principal_by_username(username)
+            .await
+            .unwrap()
+            .expect(username)
+    }
+
+    async fn authorised(&self) -> Authorised {
+        let p = self.who("datore.meccanica").await;
+        let scope = self
+            .s
+            .employer_scope(&p, p.employer_id.unwrap())
+            .await
+            .unwrap();
+        let d = self.s.employer_detail(&scope).await.unwrap();
+        let unit = d.units[0].id;
+        let start = Utc::now().date_naive() + TimeDelta::days(2);
+        let input = NewApplication {
+            unit_id: unit,
+            benefit: Benefit::Cigo,
+            causale: "MLC".into(),
+            kind: ReductionKind::Riduzione,
+            start,
+            end: start + TimeDelta::days(27),
+            workers: d
+                .workers
+                .iter()
+                .filter(|w| w.unit_id == unit && w.eligible)
+                .take(3)
+                .map(|w| RequestedWorker {
+                    worker_id: w.id,
+                    hours: 40,
+                })
+                .collect(),
+        };
+        let draft = self.s.create_draft(&scope, input).await.unwrap();
+        self.s.submit(&p, draft.id).await.unwrap();
+        let op = self.who("operatore.milano").await;
+        let office = self.s.office_scope(&op).unwrap();
+        let app = self
+            .s
+            .decide(
+                &office,
+                draft.id,
+                Decision {
+                    outcome: Outcome::Authorised,
+                    motivation: None,
+                    hours: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(app.state, ApplicationState::Authorised);
+        Authorised {
+            employer_cf: app.employer.cf.clone(),
+            app,
+        }
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        let mut tx = self.db.read().await.unwrap();
+        tx.count_for_tests(sql).await.unwrap()
+    }
+
+    async fn submit(
+        &self,
+        username: &str,
+        body: &[u8],
+        format: FlowFormat,
+        note: Option<&str>,
+    ) -> Result<flows::SubmittedFlow, ServiceError> {
+        let p = self.who(username).await;
+        let mut spool = FlowSpool::new(1 << 26).unwrap();
+        // In small chunks, as the network delivers it.
+        for chunk in body.chunks(1000) {
+            spool.write(chunk).await.unwrap();
+        }
+        self.s
+            .submit_flow(
+                &p,
+                spool,
+                FlowUpload {
+                    format,
+                    confirm_note: note.map(str::to_owned),
+                },
+            )
+            .await
+    }
+}
+
+/// The month holding the middle of the authorised period (at least two weeks of it).
+fn flow_month(a: &ApplicationView) -> NaiveDate {
+    let mid = a.start + TimeDelta::days(14);
+    NaiveDate::from_ymd_opt(mid.year(), mid.month(), 1).unwrap()
+}
+
+/// A plan for the authorisation: `hours` for each of its workers, wage 9.00 €/h, 40 h/week.
+fn plan(a: &Authorised, hours: &str) -> Plan {
+    Plan {
+        sender: a.employer_cf.clone(),
+        month: flow_month(&a.app).format("%Y-%m").to_string(),
+        employers: vec![PlanEmployer {
+            cf: a.employer_cf.clone(),
+            matricola: None,
+            authorisation: a.app.authorisation_number.clone().unwrap(),
+            ticket: None,
+            benefit: Benefit::Cigo,
+            start: a.app.start,
+            end: a.app.end,
+            workers: a
+                .app
+                .workers
+                .iter()
+                .map(|w| PlanWorker {
+                    cf: w.cf.clone(),
+                    name: Some(w.name.clone()),
+                    hours: hours.into(),
+                    weekly_hours: None,
+                    hourly_wage: Some("9.00".into()),
+                    iban: None,
+                    qualifiche: None,
+                    replacement: false,
+                })
+                .collect(),
+        }],
+    }
+}
+
+fn xml(p: &Plan) -> Vec<u8> {
+    let mut out = Vec::new();
+    generate_plan(p, Format::Xml, &mut out).unwrap();
+    out
+}
+
+fn codes(f: &flows::SubmittedFlow) -> Vec<String> {
+    f.flow.report.as_ref().unwrap()["counts"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+const RECORDS: &str = "SELECT COUNT(*) FROM flow_records";
+const LEDGER: &str = "SELECT COUNT(*) FROM fruito_ledger";
+
+#[tokio::test]
+async fn an_accepted_flow_stores_its_records_amounts_and_ledger_postings() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let f = w
+        .submit(
+            "datore.meccanica",
+            &xml(&plan(&a, "16")),
+            FlowFormat::Xml,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(f.accepted, "{:?}", f.flow.report);
+    assert_eq!(f.flow.records, 3);
+    // R-AMT-1: 80 % × 9.00 € × 16 h = 115.20 € (under the hourly cap of the massimale,
+    // 1,423.69 € ÷ 173.33 h × 16 h ≈ 131.42 €); net 115.20 × (1 − 5.84 %) = 108.47232 → 108.47.
+    assert_eq!(f.flow.total_gross, Decimal::new(3 * 11520, 2));
+    assert_eq!(f.flow.total_net, Decimal::new(3 * 10847, 2));
+    let p = w.who("datore.meccanica").await;
+    let records = w.s.flow_records(&p, &f.flow.id).await.unwrap();
+    assert_eq!(records.len(), 3);
+    for r in &records {
+        assert_eq!(r.gross, Decimal::new(11520, 2));
+        assert_eq!(r.net, Decimal::new(10847, 2));
+        // R-AMT-3: CIGO first band 9 % of the wage for the hours not worked: 9 % × 144.00.
+        assert_eq!(r.addizionale, Decimal::new(1296, 2));
+        assert_eq!(r.hours, Decimal::new(1600, 2));
+        assert_eq!(r.state, RecordState::Accepted);
+        // R-FLO-2: the ledger has the 16 hours of the worker.
+        assert_eq!(
+            w.s.fruito_balance(a.app.id, &r.worker_cf).await.unwrap(),
+            1600
+        );
+    }
+    assert_eq!(w.count(LEDGER).await, 3);
+    // The hours used count at the next upload: 30 more hours exceed the 40 authorised (CA01).
+    let again = w
+        .submit(
+            "datore.meccanica",
+            &xml(&plan(&a, "30")),
+            FlowFormat::Xml,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(!again.accepted);
+    let c = codes(&again);
+    assert!(c.contains(&"CA01".to_owned()), "{c:?}");
+    assert!(c.contains(&"CO08".to_owned()), "{c:?}");
+    assert_eq!(w.count(RECORDS).await, 3);
+}
+
+#[tokio::test]
+async fn a_flow_with_one_blocking_error_stores_only_its_report() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let mut p = plan(&a, "16");
+    // One worker who is not a beneficiary of the authorisation (CP04).
+    p.employers[0].workers[2].cf = "RSSMRA80A01H501U".into();
+    let f = w
+        .submit("datore.meccanica", &xml(&p), FlowFormat::Xml, None)
+        .await
+        .unwrap();
+    assert!(!f.accepted);
+    assert_eq!(f.flow.status, FlowStatus::Refused);
+    assert_eq!(f.flow.records, 0);
+    assert_eq!(codes(&f), vec!["CP04".to_owned()]);
+    assert_eq!(w.count(RECORDS).await, 0);
+    assert_eq!(w.count(LEDGER).await, 0);
+    // The refused flow is kept with its report.
+    let pr = w.who("datore.meccanica").await;
+    let stored = w.s.flow(&pr, &f.flow.id).await.unwrap();
+    assert_eq!(stored.status, FlowStatus::Refused);
+    assert_eq!(
+        stored.report.unwrap()["outcome"]["outcome"],
+        serde_json::json!("refused")
+    );
+}
+
+#[tokio::test]
+async fn a_crash_in_the_middle_of_the_load_leaves_nothing_and_the_next_upload_works() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let body = xml(&plan(&a, "16"));
+    *flows::FAIL_AFTER_ROWS.lock().unwrap() = Some(1);
+    let e = w
+        .submit("datore.meccanica", &body, FlowFormat::Xml, None)
+        .await
+        .unwrap_err();
+    *flows::FAIL_AFTER_ROWS.lock().unwrap() = None;
+    assert!(matches!(e, ServiceError::Internal(_)), "{e:?}");
+    assert_eq!(w.count(RECORDS).await, 0);
+    assert_eq!(w.count(LEDGER).await, 0);
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM flows").await,
+        0,
+        "lock released"
+    );
+    let f = w
+        .submit("datore.meccanica", &body, FlowFormat::Xml, None)
+        .await
+        .unwrap();
+    assert!(f.accepted);
+    assert_eq!(w.count(RECORDS).await, 3);
+}
+
+#[tokio::test]
+async fn a_second_flow_of_the_same_sender_while_one_is_processed_is_a_conflict() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let p = w.who("datore.meccanica").await;
+    let mut tx = w.db.begin().await.unwrap();
+    tx.insert_processing_flow(
+        "00000000-0000-7000-8000-000000000001",
+        &a.employer_cf,
+        p.user_id,
+        Utc::now(),
+        "xml",
+        10,
+        Utc::now() - TimeDelta::hours(2),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let e = w
+        .submit(
+            "datore.meccanica",
+            &xml(&plan(&a, "16")),
+            FlowFormat::Xml,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ServiceError::Conflict {
+                code: "flow_in_progress",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(w.count(RECORDS).await, 0);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_located_finding_and_stores_nothing() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let good = xml(&plan(&a, "16"));
+    let good_s = String::from_utf8(good.clone()).unwrap();
+    let billion_laughs = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]>\n<FlussoCig versione=\"1\">&lol2;</FlussoCig>\n";
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("truncated", good[..good.len() / 2].to_vec(), "FO01"),
+        (
+            "malformed",
+            good_s.replacen("</Nominativo>", "</Nome>", 1).into_bytes(),
+            "FO01",
+        ),
+        ("dtd", billion_laughs.as_bytes().to_vec(), "FO02"),
+        (
+            "wrong encoding",
+            good_s.replacen("UTF-8", "ISO-8859-1", 1).into_bytes(),
+            "FO03",
+        ),
+        (
+            "control totals",
+            good_s
+                .replacen("<NumeroRecord>3<", "<NumeroRecord>4<", 1)
+                .into_bytes(),
+            "CO01",
+        ),
+        (
+            "hours total",
+            good_s
+                .replacen("<OreTotali>48.00<", "<OreTotali>47.00<", 1)
+                .into_bytes(),
+            "CO02",
+        ),
+    ];
+    for (what, body, code) in cases {
+        let f = w
+            .submit("datore.meccanica", &body, FlowFormat::Xml, None)
+            .await
+            .unwrap();
+        assert!(!f.accepted, "{what}");
+        let c = codes(&f);
+        assert!(c.contains(&code.to_owned()), "{what}: {c:?}");
+        let first = &f.flow.report.as_ref().unwrap()["findings"][0];
+        assert!(
+            first["line"].as_u64().unwrap() > 0 || code.starts_with("CO"),
+            "{what}: {first}"
+        );
+    }
+    // The same worker twice (CO07).
+    let mut p = plan(&a, "8");
+    let dup = p.employers[0].workers[0].clone();
+    p.employers[0].workers.push(dup);
+    let f = w
+        .submit("datore.meccanica", &xml(&p), FlowFormat::Xml, None)
+        .await
+        .unwrap();
+    assert!(codes(&f).contains(&"CO07".to_owned()));
+    assert_eq!(w.count(RECORDS).await, 0);
+    assert_eq!(w.count(LEDGER).await, 0);
+    // Nothing is left locked: the good flow goes through.
+    assert!(
+        w.submit("datore.meccanica", &good, FlowFormat::Xml, None)
+            .await
+            .unwrap()
+            .accepted
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_while_it_arrives() {
+    let mut spool = FlowSpool::new(1000).unwrap();
+    spool.write(&[b' '; 600]).await.unwrap();
+    let e = spool.write(&[b' '; 600]).await.unwrap_err();
+    assert!(matches!(e, SpoolError::TooLarge { max: 1000 }), "{e:?}");
+}
+
+#[tokio::test]
+async fn csv_flows_are_accepted_like_xml() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let mut body = Vec::new();
+    generate_plan(&plan(&a, "8"), Format::Csv, &mut body).unwrap();
+    let f = w
+        .submit("datore.meccanica", &body, FlowFormat::Csv, None)
+        .await
+        .unwrap();
+    assert!(f.accepted, "{:?}", f.flow.report);
+    assert_eq!(f.flow.records, 3);
+}
+
+#[tokio::test]
+async fn another_employer_cannot_send_or_see_a_flow_for_this_authorisation() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let body = xml(&plan(&a, "8"));
+    // Another employer's user: the authorisation is not theirs (CP01/CP02), nothing stored.
+    let f = w
+        .submit("datore.bottega", &body, FlowFormat::Xml, None)
+        .await
+        .unwrap();
+    assert!(!f.accepted);
+    assert_eq!(w.count(RECORDS).await, 0);
+    let ok = w
+        .submit("datore.meccanica", &body, FlowFormat::Xml, None)
+        .await
+        .unwrap();
+    let other = w.who("datore.bottega").await;
+    assert!(matches!(
+        w.s.flow(&other, &ok.flow.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        w.s.flow_records(&other, &ok.flow.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    let op = w.who("operatore.milano").await;
+    assert!(matches!(
+        w.s.flows_for(&op).await,
+        Err(ServiceError::Forbidden)
+    ));
+    let _ = NewPaymentBatch::default();
+}
+
+#[tokio::test]
+async fn records_can_be_deleted_or_replaced_until_they_are_in_payment_then_paid() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let f = w
+        .submit(
+            "datore.meccanica",
+            &xml(&plan(&a, "16")),
+            FlowFormat::Xml,
+            None,
+        )
+        .await
+        .unwrap();
+    let p = w.who("datore.meccanica").await;
+    let recs = w.s.flow_records(&p, &f.flow.id).await.unwrap();
+    // R-FLO-2 eliminazione: the record is deleted and its hours reversed in the ledger.
+    let del =
+        w.s.delete_flow_record(&p, &f.flow.id, recs[0].id)
+            .await
+            .unwrap();
+    assert_eq!(del.state, RecordState::Deleted);
+    assert_eq!(
+        w.s.fruito_balance(a.app.id, &recs[0].worker_cf)
+            .await
+            .unwrap(),
+        0
+    );
+    // Replacement: the second worker re-sent with tipo S supersedes the earlier record.
+    let mut rp = plan(&a, "8");
+    rp.employers[0].workers = vec![rp.employers[0].workers[1].clone()];
+    rp.employers[0].workers[0].replacement = true;
+    let r = w
+        .submit("datore.meccanica", &xml(&rp), FlowFormat::Xml, None)
+        .await
+        .unwrap();
+    assert!(r.accepted, "{:?}", r.flow.report);
+    assert_eq!(
+        w.s.fruito_balance(a.app.id, &recs[1].worker_cf)
+            .await
+            .unwrap(),
+        800
+    );
+    let old = w.s.flow_records(&p, &f.flow.id).await.unwrap();
+    assert_eq!(old[1].state, RecordState::Replaced);
+    // R-FLO-4: the operator pays the live records (worker 2's replacement, worker 3).
+    let op = w.who("operatore.milano").await;
+    let office = w.s.office_scope(&op).unwrap();
+    let b =
+        w.s.create_payment_batch(&office, NewPaymentBatch::default())
+            .await
+            .unwrap();
+    assert_eq!(b.records, 2);
+    let xml_out = w.s.payment_batch_pain001(&office, &b.id).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pain001.xml");
+    std::fs::write(&path, &xml_out).unwrap();
+    let xsd = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/sepa/pain.001.001.09.xsd"
+    );
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", xsd])
+        .arg(&path)
+        .output()
+        .expect("xmllint runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // In payment: neither deletion nor replacement any more.
+    let e =
+        w.s.delete_flow_record(&p, &f.flow.id, recs[2].id)
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ServiceError::Conflict {
+                code: "record_in_payment",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let mut rp3 = plan(&a, "8");
+    rp3.employers[0].workers = vec![rp3.employers[0].workers[2].clone()];
+    rp3.employers[0].workers[0].replacement = true;
+    let e = w
+        .submit("datore.meccanica", &xml(&rp3), FlowFormat::Xml, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ServiceError::Conflict {
+                code: "record_in_payment",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let paid = w.s.mark_batch_paid(&office, &b.id).await.unwrap();
+    assert_eq!(paid.status, omnia_store::BatchStatus::Paid);
+    let now = w.s.flow_records(&p, &f.flow.id).await.unwrap();
+    assert_eq!(now[2].state, RecordState::Paid, "the employer sees it paid");
+}

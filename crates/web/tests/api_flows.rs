@@ -1,0 +1,131 @@
+//! `POST /api/v1/flows`: the report as JSON, the size limit and the media types
+//! (R-FLO-1; bad input stores nothing and leaves the server fine).
+
+mod common;
+
+use common::spawn_app;
+use serde_json::Value;
+
+#[tokio::test]
+async fn a_refused_flow_answers_422_with_every_finding_and_stores_no_record() {
+    let app = spawn_app().await;
+    let token = app.login("datore.meccanica").await;
+    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<FlussoCig versione=\"1\">\n  <Intestazione>\n    <CFMittente>01234567897</CFMittente>\n";
+    let r = app
+        .client
+        .post(app.url("/api/v1/flows"))
+        .bearer_auth(&token)
+        .header("content-type", "application/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "/problems/flow-refused");
+    let v = p["flow"].clone();
+    assert_eq!(v["status"], "refused", "{v}");
+    assert_eq!(v["records"], 0);
+    let f = &v["report"]["findings"][0];
+    assert_eq!(f["code"], "FO01", "{v}");
+    for key in ["class", "severity", "level", "line", "element", "message"] {
+        assert!(!f[key].is_null(), "{key} in {f}");
+    }
+    // Stored with its report, visible to the sender.
+    let id = v["id"].as_str().unwrap();
+    let (status, got) = app.get(&token, &format!("/api/v1/flows/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(got["report"]["outcome"]["outcome"], "refused");
+    let (_, recs) = app
+        .get(&token, &format!("/api/v1/flows/{id}/records"))
+        .await;
+    assert_eq!(recs["items"].as_array().unwrap().len(), 0);
+    // Another employer does not see it.
+    let other = app.login("datore.bottega").await;
+    assert_eq!(app.get(&other, &format!("/api/v1/flows/{id}")).await.0, 404);
+}
+
+#[tokio::test]
+async fn other_media_types_are_415_and_a_confirmation_needs_a_note() {
+    let app = spawn_app().await;
+    let token = app.login("datore.meccanica").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/flows"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let r = app
+        .client
+        .post(app.url("/api/v1/flows?confirm=true"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body("H;1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errors"][0]["code"], "note_required");
+    // Operators do not send flows.
+    let op = app.login("operatore.milano").await;
+    assert_eq!(app.get(&op, "/api/v1/flows").await.0, 403);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_and_the_server_goes_on() {
+    let db = omnia_store::testing::fresh_db().await;
+    let services = omnia_services::Services::new((*db).clone());
+    omnia_services::demo::load(&services).await.unwrap();
+    let config = omnia_web::WebConfig {
+        flow_max_bytes: 1000,
+        ..omnia_web::WebConfig::default()
+    };
+    let state = omnia_web::AppState::new(services, config, None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, omnia_web::app(state)).await.unwrap();
+    });
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("http://{addr}/api/v1/sessions"))
+        .json(&serde_json::json!({"username": "datore.meccanica", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let r = client
+        .post(format!("http://{addr}/api/v1/flows"))
+        .bearer_auth(&token)
+        .header("content-type", "application/xml")
+        .body(vec![b' '; 5000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let r = client
+        .get(format!("http://{addr}/api/v1/flows"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 0, "nothing stored");
+}
