@@ -85,6 +85,7 @@ impl World {
                     outcome: Outcome::Authorised,
                     motivation: None,
                     hours: None,
+                    days: None,
                 },
             )
             .await
