@@ -73,22 +73,14 @@ pub struct ReceiptWorker {
     pub requested: Decimal,
 }
 
-/// What the requested quantities count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum QuantityUnit {
-    /// Hours (CIGO, AIS).
-    #[default]
-    Hours,
-    /// Whole days (CISOA).
-    Days,
-}
+/// What the requested quantities count: the domain's unit (R-LIM-9: hours, whole days for
+/// CISOA), re-exported so that callers of the receipt need no other import.
+pub use omnia_domain::quantity::QuantityUnit;
 
-impl QuantityUnit {
-    fn column_header(self) -> &'static str {
-        match self {
-            QuantityUnit::Hours => "Ore richieste",
-            QuantityUnit::Days => "Giornate richieste",
-        }
+fn column_header(unit: QuantityUnit) -> &'static str {
+    match unit {
+        QuantityUnit::Hours => "Ore richieste",
+        QuantityUnit::Days => "Giornate richieste",
     }
 }
 
@@ -416,7 +408,7 @@ fn worker_table(l: &mut Layout, r: &Receipt) {
         "N.",
         "Codice fiscale",
         "Cognome e nome",
-        r.unit.column_header(),
+        column_header(r.unit),
     ];
     let table = l.node(0, StructRole::Table);
     let thead = l.node(table, StructRole::THead);

@@ -54,8 +54,49 @@ pub struct NewApplication {
 #[serde(deny_unknown_fields)]
 pub struct RequestedWorker {
     pub worker_id: WorkerId,
-    /// Hours of integration requested for the whole period.
-    pub hours: u32,
+    /// Hours of integration requested for the whole period (every benefit but CISOA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+    /// Whole days requested for the whole period (CISOA only, R-LIM-9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+}
+
+impl RequestedWorker {
+    /// `h` hours for the whole period (every benefit but CISOA).
+    pub fn hours(worker_id: WorkerId, h: u32) -> Self {
+        RequestedWorker {
+            worker_id,
+            hours: Some(h),
+            days: None,
+        }
+    }
+
+    /// `d` whole days for the whole period (CISOA, R-LIM-9).
+    pub fn days(worker_id: WorkerId, d: u32) -> Self {
+        RequestedWorker {
+            worker_id,
+            hours: None,
+            days: Some(d),
+        }
+    }
+
+    /// `amount` in the unit of `benefit` (R-LIM-9).
+    pub fn in_unit_of(benefit: Benefit, worker_id: WorkerId, amount: u32) -> Self {
+        match QuantityUnit::of(benefit) {
+            QuantityUnit::Hours => Self::hours(worker_id, amount),
+            QuantityUnit::Days => Self::days(worker_id, amount),
+        }
+    }
+
+    /// The same line as the guided drafts keep it, so that both paths share one check.
+    fn entry(&self) -> crate::drafts::WorkerEntry {
+        crate::drafts::WorkerEntry {
+            worker_id: self.worker_id,
+            hours: self.hours.map(i64::from),
+            days: self.days.map(i64::from),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -424,9 +465,17 @@ impl Services {
             content: None,
         })
         .await?;
+        let staff = tx.workers_of_employer(s.employer_id()).await?;
         for w in &input.workers {
-            tx.insert_application_worker(id, w.worker_id, i64::from(w.hours), None)
-                .await?;
+            // Validated above: a worker of this employer with a positive quantity in range.
+            let line = staff
+                .iter()
+                .find(|st| st.id == w.worker_id)
+                .and_then(|st| crate::drafts::projected_line(input.benefit, &w.entry(), st));
+            if let Some((worker, hours, days)) = line {
+                tx.insert_application_worker(id, worker, hours, days)
+                    .await?;
+            }
         }
         tx.append_audit(audit(
             s.actor(),
@@ -595,23 +644,68 @@ impl Services {
                 ));
                 continue;
             }
-            let max = worker.weekly_hours * weeks.max(1);
-            if rw.hours == 0 || (period_ok && i64::from(rw.hours) > max) {
-                errors.push(FieldError::new(
-                    format!("/workers/{i}/hours"),
-                    format!("ore_{}", rw.worker_id),
-                    "hours_out_of_range",
-                    format!(
-                        "Le ore devono essere tra 1 e {max} (orario contrattuale settimanale {} × {} settimane).",
-                        worker.weekly_hours,
-                        weeks.max(1)
-                    ),
-                    format!(
-                        "Hours must be between 1 and {max} (weekly contractual hours {} × {} weeks).",
-                        worker.weekly_hours,
-                        weeks.max(1)
-                    ),
-                ));
+            // R-LIM-9: CISOA in whole days, the others in hours; within the period.
+            let entry = rw.entry();
+            let quantity = entry.quantity(input.benefit);
+            let (max, unit) = match QuantityUnit::of(input.benefit) {
+                QuantityUnit::Days => (
+                    period_ok.then(|| {
+                        crate::drafts::max_days(worker, Some(input.start), Some(input.end))
+                    }),
+                    QuantityUnit::Days,
+                ),
+                QuantityUnit::Hours => (
+                    period_ok.then(|| {
+                        crate::drafts::max_hours(worker, Some(input.start), Some(input.end))
+                    }),
+                    QuantityUnit::Hours,
+                ),
+            };
+            match quantity {
+                Err(e @ (QuantityError::CisoaInDays | QuantityError::DaysOnlyForCisoa)) => {
+                    errors.push(FieldError::new(
+                        format!("/workers/{i}/{}", e.field()),
+                        format!("{}_{}", crate::drafts::quantity_field(unit), rw.worker_id),
+                        e.code(),
+                        e.message_it(),
+                        e.message_en(),
+                    ));
+                }
+                Ok(q) if max.is_none_or(|m| i64::from(q.amount()) <= m) => {}
+                _ => {
+                    let max = max.unwrap_or(0);
+                    let (code, it, en) = match unit {
+                        QuantityUnit::Days => (
+                            "days_out_of_range",
+                            format!(
+                                "Le giornate devono essere tra 1 e {max} (giornate lavorative settimanali {} × settimane del periodo).",
+                                worker.working_days_per_week
+                            ),
+                            format!(
+                                "Days must be between 1 and {max} (working days per week {} × weeks of the period).",
+                                worker.working_days_per_week
+                            ),
+                        ),
+                        QuantityUnit::Hours => (
+                            "hours_out_of_range",
+                            format!(
+                                "Le ore devono essere tra 1 e {max} (orario contrattuale settimanale {} × settimane del periodo).",
+                                worker.weekly_hours
+                            ),
+                            format!(
+                                "Hours must be between 1 and {max} (weekly contractual hours {} × weeks of the period).",
+                                worker.weekly_hours
+                            ),
+                        ),
+                    };
+                    errors.push(FieldError::new(
+                        format!("/workers/{i}/{}", unit.field()),
+                        format!("{}_{}", crate::drafts::quantity_field(unit), rw.worker_id),
+                        code,
+                        it,
+                        en,
+                    ));
+                }
             }
         }
         Ok(errors)

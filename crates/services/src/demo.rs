@@ -12,6 +12,7 @@ use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::{Benefit, FundCode};
 use omnia_domain::ids::codice_fiscale::{self, Sex};
 use omnia_domain::ids::{CodiceFiscale, Matricola};
+use omnia_domain::quantity::QuantityUnit;
 use omnia_domain::reference::Reference;
 use omnia_store::registry::{NewEmployer, NewUnit, NewWorker};
 use omnia_store::users::NewUser;
@@ -733,7 +734,8 @@ struct DemoApp {
     start: i64,
     days: i64,
     workers: usize,
-    hours: u32,
+    /// Per worker: hours, or whole days for CISOA (R-LIM-9).
+    quantity: u32,
     submit: bool,
     decide: Option<(&'static str, Outcome, bool)>,
     withdraw: bool,
@@ -756,7 +758,7 @@ async fn demo_applications(
             start: -40,
             days: 28,
             workers: 6,
-            hours: 64,
+            quantity: 64,
             submit: true,
             decide: Some(("operatore.milano", Outcome::Authorised, false)),
             withdraw: false,
@@ -771,7 +773,7 @@ async fn demo_applications(
             start: -5,
             days: 21,
             workers: 4,
-            hours: 120,
+            quantity: 120,
             submit: true,
             decide: None,
             withdraw: false,
@@ -786,7 +788,7 @@ async fn demo_applications(
             start: 7,
             days: 56,
             workers: 3,
-            hours: 100,
+            quantity: 100,
             submit: false,
             decide: None,
             withdraw: false,
@@ -802,7 +804,7 @@ async fn demo_applications(
             start: -25,
             days: 10,
             workers: 5,
-            hours: 40,
+            quantity: 40,
             submit: true,
             decide: Some(("operatore.roma", Outcome::Authorised, true)),
             withdraw: false,
@@ -818,7 +820,7 @@ async fn demo_applications(
             start: -3,
             days: 42,
             workers: 6,
-            hours: 60,
+            quantity: 60,
             submit: true,
             decide: None,
             withdraw: false,
@@ -834,7 +836,7 @@ async fn demo_applications(
             start: -10,
             days: 14,
             workers: 2,
-            hours: 40,
+            quantity: 40,
             submit: true,
             decide: None,
             withdraw: true,
@@ -850,7 +852,7 @@ async fn demo_applications(
             start: -30,
             days: 6,
             workers: 4,
-            hours: 24,
+            quantity: 3,
             submit: true,
             decide: Some(("operatore.roma", Outcome::Rejected, false)),
             withdraw: false,
@@ -892,9 +894,12 @@ async fn demo_application(
             // live applications (R-APP-5) for whoever tries the product.
             .rev()
             .take(a.workers)
-            .map(|w| RequestedWorker {
-                worker_id: w.id,
-                hours: a.hours.min(u32::try_from(w.weekly_hours).unwrap_or(40)),
+            .map(|w| match QuantityUnit::of(a.benefit) {
+                QuantityUnit::Hours => RequestedWorker::hours(
+                    w.id,
+                    a.quantity.min(u32::try_from(w.weekly_hours).unwrap_or(40)),
+                ),
+                QuantityUnit::Days => RequestedWorker::days(w.id, a.quantity),
             })
             .collect();
         let input = NewApplication {

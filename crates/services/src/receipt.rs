@@ -67,11 +67,7 @@ pub(crate) fn render_from_snapshot(v: &ApplicationView) -> Vec<u8> {
         }
         .to_owned(),
         payment_mode: payment_mode.to_owned(),
-        unit: if days {
-            receipt::QuantityUnit::Days
-        } else {
-            receipt::QuantityUnit::Hours
-        },
+        unit: QuantityUnit::of(v.benefit),
         workers: v
             .workers
             .iter()

@@ -66,10 +66,7 @@ impl World {
                 .iter()
                 .filter(|w| w.unit_id == unit && w.eligible)
                 .take(3)
-                .map(|w| RequestedWorker {
-                    worker_id: w.id,
-                    hours: 40,
-                })
+                .map(|w| RequestedWorker::hours(w.id, 40))
                 .collect(),
         };
         let draft = self.s.create_draft(&scope, input).await.unwrap();

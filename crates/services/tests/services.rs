@@ -69,10 +69,7 @@ impl World {
                 .iter()
                 .filter(|w| w.unit_id == unit && w.eligible)
                 .take(n)
-                .map(|w| RequestedWorker {
-                    worker_id: w.id,
-                    hours: 40,
-                })
+                .map(|w| RequestedWorker::hours(w.id, 40))
                 .collect(),
         }
     }
@@ -473,10 +470,11 @@ async fn an_intermediary_acts_only_for_employers_with_a_delegation_valid_today()
                     kind: ReductionKind::Sospensione,
                     start,
                     end: start + TimeDelta::days(6),
-                    workers: vec![RequestedWorker {
-                        worker_id: d.workers.iter().find(|x| x.eligible).unwrap().id,
-                        hours: 8,
-                    }],
+                    workers: vec![RequestedWorker::in_unit_of(
+                        benefit,
+                        d.workers.iter().find(|x| x.eligible).unwrap().id,
+                        1,
+                    )],
                 },
             )
             .await
@@ -759,7 +757,7 @@ async fn a_worker_cannot_be_in_two_live_applications_for_the_same_days() {
     input.start = first.end - TimeDelta::days(2);
     input.end = input.start + TimeDelta::days(6);
     for x in &mut input.workers {
-        x.hours = 8;
+        x.hours = Some(8);
     }
     let draft = w.s.create_draft(&scope, input).await.unwrap();
     let e = w.s.submit(&p, draft.id).await.unwrap_err();
@@ -782,10 +780,7 @@ async fn a_worker_cannot_be_in_two_live_applications_for_the_same_days() {
         .filter(|x| x.unit_id == first.unit.id && x.eligible && !taken.contains(&x.id))
         .filter(|x| (w.today() - x.hire_date).num_days() >= 30)
         .take(2)
-        .map(|x| RequestedWorker {
-            worker_id: x.id,
-            hours: 8,
-        })
+        .map(|x| RequestedWorker::hours(x.id, 8))
         .collect();
     let mut parallel = w.cigo_input(&scope, 1).await;
     parallel.workers = others;
@@ -937,26 +932,11 @@ async fn every_problem_of_a_draft_is_reported_with_its_pointer_and_nothing_is_wr
         start,
         end: start + TimeDelta::days(7 * 14 - 1), // 14 weeks (R-LIM-1 allows 13)
         workers: vec![
-            RequestedWorker {
-                worker_id: ok.id,
-                hours: 0,
-            },
-            RequestedWorker {
-                worker_id: dirigente.id,
-                hours: 8,
-            },
-            RequestedWorker {
-                worker_id: ok.id,
-                hours: 8,
-            },
-            RequestedWorker {
-                worker_id: foreign,
-                hours: 8,
-            },
-            RequestedWorker {
-                worker_id: other_unit_worker.id,
-                hours: 8,
-            },
+            RequestedWorker::hours(ok.id, 0),
+            RequestedWorker::hours(dirigente.id, 8),
+            RequestedWorker::hours(ok.id, 8),
+            RequestedWorker::hours(foreign, 8),
+            RequestedWorker::hours(other_unit_worker.id, 8),
         ],
     };
     let e = w.s.create_draft(&scope, input).await.unwrap_err();
@@ -1047,9 +1027,9 @@ async fn hours_are_capped_by_contractual_hours_times_weeks() {
         .find(|x| x.id == input.workers[0].worker_id)
         .unwrap()
         .weekly_hours;
-    input.workers[0].hours = u32::try_from(weekly * 4).unwrap();
+    input.workers[0].hours = Some(u32::try_from(weekly * 4).unwrap());
     assert!(w.s.create_draft(&scope, input.clone()).await.is_ok());
-    input.workers[0].hours += 1;
+    input.workers[0].hours = input.workers[0].hours.map(|h| h + 1);
     let e = w.s.create_draft(&scope, input).await.unwrap_err();
     assert_eq!(codes(&e), vec![("/workers/0/hours", "hours_out_of_range")]);
 }
@@ -1346,14 +1326,8 @@ async fn draft_with_a_recent_hire(w: &World, causale: &str) -> (ApplicationView,
         start,
         end: start + TimeDelta::days(13),
         workers: vec![
-            RequestedWorker {
-                worker_id: veteran.id,
-                hours: 16,
-            },
-            RequestedWorker {
-                worker_id: recent.id,
-                hours: 16,
-            },
+            RequestedWorker::hours(veteran.id, 16),
+            RequestedWorker::hours(recent.id, 16),
         ],
     };
     (w.s.create_draft(&scope, input).await.unwrap(), recent.id)

@@ -169,3 +169,70 @@ async fn every_api_error_is_problem_json_even_outside_the_handlers() {
         );
     }
 }
+
+/// A one-shot CISOA application in the unit of its benefit: `days`, not `hours` (R-LIM-9).
+fn cisoa_application(employer: &Value, quantity: Value) -> Value {
+    let unit = &employer["units"][0];
+    let worker = employer["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["unit_id"] == unit["id"] && w["qualifica"] != "dirigente")
+        .expect("the demo farm has workers");
+    let mut line = json!({"cf": worker["cf"]});
+    for (k, v) in quantity.as_object().unwrap() {
+        line[k] = v.clone();
+    }
+    json!({
+        "unit_id": unit["id"],
+        "benefit": "cisoa",
+        "causale": "01",
+        "kind": "sospensione",
+        "start": "2026-12-07",
+        "end": "2026-12-11",
+        "workers": [line],
+    })
+}
+
+#[tokio::test]
+async fn r_lim_9_a_one_shot_cisoa_application_is_in_whole_days_and_refuses_hours() {
+    let app = spawn_app().await;
+    let token = app.login("azienda.agricola").await;
+    let employer = app.employer_named(&token, "Agricola").await;
+    let path = format!("/api/v1/employers/{}/applications", employer["id"]);
+    let before = application_count(&app, &token).await;
+
+    let body = cisoa_application(&employer, json!({"hours": 16}));
+    let (status, _, p) = raw_post(&app, &token, &path, &body.to_string()).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(p["errors"][0]["pointer"], "/workers/0/hours", "{p}");
+    assert_eq!(p["errors"][0]["code"], "cisoa_in_days", "{p}");
+
+    // 7–11 December 2026 has four working days (the 8th is the Immacolata): five are too many.
+    let body = cisoa_application(&employer, json!({"days": 5}));
+    let (status, _, p) = raw_post(&app, &token, &path, &body.to_string()).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(p["errors"][0]["pointer"], "/workers/0/days", "{p}");
+    assert_eq!(p["errors"][0]["code"], "days_out_of_range", "{p}");
+    assert_eq!(application_count(&app, &token).await, before);
+
+    let body = cisoa_application(&employer, json!({"days": 3}));
+    let (status, _, view) = raw_post(&app, &token, &path, &body.to_string()).await;
+    assert_eq!(status, 201, "{view}");
+    assert_eq!(view["workers"][0]["days_requested"], 3, "{view}");
+    assert_eq!(application_count(&app, &token).await, before + 1);
+}
+
+#[tokio::test]
+async fn r_lim_9_days_are_only_for_cisoa() {
+    let app = spawn_app().await;
+    let token = app.login("datore.meccanica").await;
+    let employer = app.employer_named(&token, "Meccanica").await;
+    let path = format!("/api/v1/employers/{}/applications", employer["id"]);
+    let mut body = TestApp::cigo_application(&employer);
+    body["workers"][0] = json!({"cf": body["workers"][0]["cf"], "days": 5});
+    let (status, _, p) = raw_post(&app, &token, &path, &body.to_string()).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(p["errors"][0]["pointer"], "/workers/0/days", "{p}");
+    assert_eq!(p["errors"][0]["code"], "days_only_for_cisoa", "{p}");
+}

@@ -36,9 +36,15 @@ pub struct RequestedWorkerInput {
     /// Codice fiscale of the worker.
     #[schema(value_type = String, example = "RSSMRA80A01F205X")]
     pub cf: CodiceFiscale,
-    /// Hours of integration requested for the whole period.
+    /// Hours of integration requested for the whole period (every benefit but CISOA).
+    #[serde(default)]
     #[schema(format = Int32, minimum = 1, example = 80)]
-    pub hours: u32,
+    pub hours: Option<u32>,
+    /// Whole days requested for the whole period: CISOA only, which is requested in days
+    /// (R-LIM-9; `cisoa_in_days` if hours are sent for it, `days_only_for_cisoa` the other way).
+    #[serde(default)]
+    #[schema(format = Int32, minimum = 1, example = 5)]
+    pub days: Option<u32>,
 }
 
 /// A new application (saved as a draft).
@@ -145,6 +151,7 @@ async fn create_application(
             Some(dw) => workers.push(RequestedWorker {
                 worker_id: dw.id,
                 hours: w.hours,
+                days: w.days,
             }),
             None => unknown.push(FieldProblem {
                 pointer: format!("/workers/{i}/cf"),
