@@ -188,18 +188,41 @@ pub struct Fatal {
     pub message: String,
 }
 
+/// The items a reader has read last (handed out by [`FlowReader`]).
+#[derive(Debug, Clone, Default)]
+pub struct Items {
+    pub header: RawHeader,
+    pub employer: RawEmployer,
+    pub position: RawPosition,
+    pub record: RawRecord,
+}
+
 /// A streaming reader of a flow (XML or CSV).
 pub trait FlowReader {
     /// Reads up to the next complete item. Structural problems go to
     /// `issues`; syntax errors end the reading with `Err`.
     fn next_item(&mut self, issues: &mut Vec<Issue>) -> Result<Item, Fatal>;
-    fn header(&self) -> &RawHeader;
-    fn employer(&self) -> &RawEmployer;
-    fn position(&self) -> &RawPosition;
-    fn record(&self) -> &RawRecord;
-    /// Exchanges the current record with `other` (to hand it to another
-    /// thread without copying).
-    fn swap_record(&mut self, other: &mut RawRecord);
+    /// The items read so far (the last of each kind).
+    fn items(&self) -> &Items;
+    fn items_mut(&mut self) -> &mut Items;
     /// Bytes consumed so far (for progress).
     fn bytes_read(&self) -> u64;
+
+    fn header(&self) -> &RawHeader {
+        &self.items().header
+    }
+    fn employer(&self) -> &RawEmployer {
+        &self.items().employer
+    }
+    fn position(&self) -> &RawPosition {
+        &self.items().position
+    }
+    fn record(&self) -> &RawRecord {
+        &self.items().record
+    }
+    /// Exchanges the current record with `other` (to hand it to another
+    /// thread without copying).
+    fn swap_record(&mut self, other: &mut RawRecord) {
+        std::mem::swap(&mut self.items_mut().record, other);
+    }
 }

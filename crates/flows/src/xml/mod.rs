@@ -214,176 +214,31 @@ fn is_blank(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
-/// Which part of the file a reader sees (a file may be checked in two parts,
-/// cut at an `<Azienda>`: see `crate::split`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // the parts are used by the split check (next step)
-enum Part {
-    Whole,
-    /// From the start to the cut: ends cleanly only between two `Azienda`.
-    First,
-    /// From the cut to the end, inside `FlussoCig`.
-    Second,
-}
-
-/// The reader's state, apart from the lexer (so that token text borrowed
-/// from the lexer can be read while the state changes).
-struct Machine {
-    stack: Vec<Frame>,
-    skip: u32,
-    leaf: Option<(Leaf, Location, &'static str)>,
-    text: String,
-    seen_decl: bool,
-    header: RawHeader,
-    employer: RawEmployer,
-    position: RawPosition,
-    record: RawRecord,
-}
-
-/// Streaming reader of the XML format (`docs/flows/flow.xsd`).
-pub struct XmlReader<R: BufRead> {
-    lx: Lexer<R>,
-    m: Machine,
-    part: Part,
-    /// Lines before the end of a first part that ended cleanly.
-    part_lines: Option<u64>,
-}
-
-impl<R: BufRead> XmlReader<R> {
-    pub fn new(inner: R) -> Self {
-        Self::with_part(inner, 0, Part::Whole)
-    }
-
-    fn with_part(inner: R, at: u64, part: Part) -> Self {
-        Self {
-            lx: Lexer::new(inner, at),
-            m: Machine {
-                stack: vec![Frame {
-                    ctx: Ctx::Doc,
-                    last: -1,
-                    emitted: false,
-                }],
-                skip: 0,
-                leaf: None,
-                text: String::new(),
-                seen_decl: false,
-                header: RawHeader::default(),
-                employer: RawEmployer::default(),
-                position: RawPosition::default(),
-                record: RawRecord::default(),
-            },
-            part,
-            part_lines: None,
-        }
-    }
-
-    /// The first part of a file cut at byte `cut` (`inner` yields the bytes
-    /// before it): it ends with [`Item::End`] only if the cut falls between two
-    /// `Azienda` of the root element after the header, else with a [`Fatal`].
-    #[allow(dead_code)]
-    pub(crate) fn first_part(inner: R) -> Self {
-        Self::with_part(inner, 0, Part::First)
-    }
-
-    /// The second part of a file cut at byte `at`, the start of a line whose
-    /// first tag is an `<Azienda>` child of the root. Offsets are those of the
-    /// file, lines are counted from the cut (line 1 is the cut's line).
-    #[allow(dead_code)]
-    pub(crate) fn second_part(inner: R, at: u64) -> Self {
-        let mut r = Self::with_part(inner, at, Part::Second);
-        r.lx.assume_open("FlussoCig");
-        r.m.seen_decl = true;
-        r.m.stack.push(Frame {
-            ctx: Ctx::Flusso,
-            last: AZIENDA,
-            emitted: false,
-        });
-        r
-    }
-
-    /// For a first part that ended cleanly, the number of lines before the cut.
-    #[allow(dead_code)]
-    pub(crate) fn part_lines(&self) -> Option<u64> {
-        self.part_lines
-    }
-
-    fn lex_error(&mut self, e: LexError) -> Fatal {
-        let loc = self.lx.loc(self.lx.err_at);
-        let element = self.m.current_element();
-        match e {
-            LexError::Utf8 => fatal(
-                Code::FO03,
-                loc,
-                element,
-                format!("byte non validi in UTF-8: {e}"),
-            ),
-            LexError::Io(e) => fatal(Code::FO01, loc, element, format!("errore di lettura: {e}")),
-            other => fatal(
-                Code::FO01,
-                loc,
-                element,
-                format!("XML non ben formato: {other}"),
-            ),
-        }
-    }
-}
-
-impl Machine {
-    fn top(&mut self) -> &mut Frame {
-        self.stack.last_mut().expect("stack never empty")
-    }
-
-    /// Checks schema order inside a container: `idx` must not go back, and
-    /// only `repeatable` may repeat.
-    fn order(
-        &mut self,
-        idx: i32,
-        repeatable: bool,
-        loc: Location,
-        name: &str,
-        issues: &mut Vec<Issue>,
-    ) {
-        let f = self.top();
-        if idx < f.last || (idx == f.last && !repeatable) {
-            let what = if idx == f.last {
-                "ripetuto"
-            } else {
-                "fuori ordine"
-            };
-            issue(
-                issues,
-                Code::FO04,
-                loc,
-                name,
-                format!("elemento <{name}> {what}"),
-            );
-        } else {
-            f.last = idx;
-        }
-    }
-
-    fn current_element(&self) -> &'static str {
-        if let Some((_, _, name)) = self.leaf {
-            return name;
-        }
-        match self.stack.last().map(|f| f.ctx) {
-            Some(Ctx::Flusso) => "FlussoCig",
-            Some(Ctx::Header) => "Intestazione",
-            Some(Ctx::Employer) => "Azienda",
-            Some(Ctx::Position) => "PosContributiva",
-            Some(Ctx::Record) => "DenunciaIndividuale",
-            _ => "documento",
-        }
-    }
-
-    /// Reads the attributes of an element; unknown ones are issues.
-    fn attributes(
-        raw: &str,
+/// The attributes of a start tag, as a tokenizer hands them to the state
+/// machine ([`Machine`]): generic, so that the production reader's raw scan
+/// stays inlined.
+pub(crate) trait Attributes {
+    /// Calls `f(name, value)` for each attribute, in order, with the value's
+    /// references resolved; a malformed attribute is a fatal error.
+    fn each(
+        &self,
         loc: Location,
         element: &'static str,
-        issues: &mut Vec<Issue>,
-        mut set: impl FnMut(&str, &str) -> bool,
+        f: impl FnMut(&str, &str),
+    ) -> Result<(), Fatal>;
+}
+
+/// The raw text between a start tag's name and its `>` (production lexer).
+struct RawAttributes<'a>(&'a str);
+
+impl Attributes for RawAttributes<'_> {
+    fn each(
+        &self,
+        loc: Location,
+        element: &'static str,
+        mut f: impl FnMut(&str, &str),
     ) -> Result<(), Fatal> {
+        let raw = self.0;
         let bad = |what: &str| {
             fatal(
                 Code::FO01,
@@ -457,6 +312,199 @@ impl Machine {
             } else {
                 value
             };
+            f(key, value);
+        }
+    }
+}
+
+/// Which part of the file a reader sees (a file may be checked in two parts,
+/// cut at an `<Azienda>`: see `crate::split`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // the parts are used by the split check (next step)
+enum Part {
+    Whole,
+    /// From the start to the cut: ends cleanly only between two `Azienda`.
+    First,
+    /// From the cut to the end, inside `FlussoCig`.
+    Second,
+}
+
+/// The reader's state, apart from the lexer (so that token text borrowed
+/// from the lexer can be read while the state changes).
+struct Machine {
+    stack: Vec<Frame>,
+    skip: u32,
+    leaf: Option<(Leaf, Location, &'static str)>,
+    text: String,
+    seen_decl: bool,
+    items: Items,
+}
+
+/// Streaming reader of the XML format (`docs/flows/flow.xsd`).
+pub struct XmlReader<R: BufRead> {
+    lx: Lexer<R>,
+    m: Machine,
+    part: Part,
+    /// Lines before the end of a first part that ended cleanly.
+    part_lines: Option<u64>,
+}
+
+impl<R: BufRead> XmlReader<R> {
+    pub fn new(inner: R) -> Self {
+        Self::with_part(inner, 0, Part::Whole)
+    }
+
+    fn with_part(inner: R, at: u64, part: Part) -> Self {
+        Self {
+            lx: Lexer::new(inner, at),
+            m: Machine::new(),
+            part,
+            part_lines: None,
+        }
+    }
+
+    /// The first part of a file cut at byte `cut` (`inner` yields the bytes
+    /// before it): it ends with [`Item::End`] only if the cut falls between two
+    /// `Azienda` of the root element after the header, else with a [`Fatal`].
+    #[allow(dead_code)]
+    pub(crate) fn first_part(inner: R) -> Self {
+        Self::with_part(inner, 0, Part::First)
+    }
+
+    /// The second part of a file cut at byte `at`, the start of a line whose
+    /// first tag is an `<Azienda>` child of the root. Offsets are those of the
+    /// file, lines are counted from the cut (line 1 is the cut's line).
+    #[allow(dead_code)]
+    pub(crate) fn second_part(inner: R, at: u64) -> Self {
+        let mut r = Self::with_part(inner, at, Part::Second);
+        r.lx.assume_open("FlussoCig");
+        r.m.seen_decl = true;
+        r.m.stack.push(Frame {
+            ctx: Ctx::Flusso,
+            last: AZIENDA,
+            emitted: false,
+        });
+        r
+    }
+
+    /// For a first part that ended cleanly, the number of lines before the cut.
+    #[allow(dead_code)]
+    pub(crate) fn part_lines(&self) -> Option<u64> {
+        self.part_lines
+    }
+
+    fn lex_error(&mut self, e: LexError) -> Fatal {
+        let loc = self.lx.loc(self.lx.err_at);
+        let element = self.m.current_element();
+        match e {
+            LexError::Utf8 => fatal(
+                Code::FO03,
+                loc,
+                element,
+                format!("byte non validi in UTF-8: {e}"),
+            ),
+            LexError::Io(e) => fatal(Code::FO01, loc, element, format!("errore di lettura: {e}")),
+            other => fatal(
+                Code::FO01,
+                loc,
+                element,
+                format!("XML non ben formato: {other}"),
+            ),
+        }
+    }
+}
+
+impl Machine {
+    fn new() -> Self {
+        Self {
+            stack: vec![Frame {
+                ctx: Ctx::Doc,
+                last: -1,
+                emitted: false,
+            }],
+            skip: 0,
+            leaf: None,
+            text: String::new(),
+            seen_decl: false,
+            items: Items::default(),
+        }
+    }
+
+    /// An end tag (the tokenizer has matched it with its start tag).
+    fn end(&mut self, loc: Location, issues: &mut Vec<Issue>) -> Option<Item> {
+        if self.skip > 0 {
+            self.skip -= 1;
+        } else if self.leaf.is_some() {
+            self.end_leaf(issues);
+        } else {
+            return self.end_container(loc, issues);
+        }
+        None
+    }
+
+    /// Text (with its references resolved) or CDATA content: kept only
+    /// inside a leaf element.
+    fn leaf_text(&mut self) -> Option<&mut String> {
+        (self.skip == 0 && self.leaf.is_some()).then_some(&mut self.text)
+    }
+
+    fn top(&mut self) -> &mut Frame {
+        self.stack.last_mut().expect("stack never empty")
+    }
+
+    /// Checks schema order inside a container: `idx` must not go back, and
+    /// only `repeatable` may repeat.
+    fn order(
+        &mut self,
+        idx: i32,
+        repeatable: bool,
+        loc: Location,
+        name: &str,
+        issues: &mut Vec<Issue>,
+    ) {
+        let f = self.top();
+        if idx < f.last || (idx == f.last && !repeatable) {
+            let what = if idx == f.last {
+                "ripetuto"
+            } else {
+                "fuori ordine"
+            };
+            issue(
+                issues,
+                Code::FO04,
+                loc,
+                name,
+                format!("elemento <{name}> {what}"),
+            );
+        } else {
+            f.last = idx;
+        }
+    }
+
+    fn current_element(&self) -> &'static str {
+        if let Some((_, _, name)) = self.leaf {
+            return name;
+        }
+        match self.stack.last().map(|f| f.ctx) {
+            Some(Ctx::Flusso) => "FlussoCig",
+            Some(Ctx::Header) => "Intestazione",
+            Some(Ctx::Employer) => "Azienda",
+            Some(Ctx::Position) => "PosContributiva",
+            Some(Ctx::Record) => "DenunciaIndividuale",
+            _ => "documento",
+        }
+    }
+
+    /// Reads the attributes of an element; unknown ones (`set` returns
+    /// false) are issues.
+    fn attributes<A: Attributes>(
+        attrs: &A,
+        loc: Location,
+        element: &'static str,
+        issues: &mut Vec<Issue>,
+        mut set: impl FnMut(&str, &str) -> bool,
+    ) -> Result<(), Fatal> {
+        attrs.each(loc, element, |key, value| {
             if !set(key, value) {
                 issue(
                     issues,
@@ -466,13 +514,13 @@ impl Machine {
                     format!("attributo {key} non previsto in <{element}>"),
                 );
             }
-        }
+        })
     }
 
-    fn start(
+    fn start<A: Attributes>(
         &mut self,
         name: &str,
-        attrs: &str,
+        attrs: A,
         empty: bool,
         loc: Location,
         issues: &mut Vec<Issue>,
@@ -502,7 +550,7 @@ impl Machine {
         match (ctx, name) {
             (Ctx::Doc, "FlussoCig") => {
                 let mut version = None;
-                Self::attributes(attrs, loc, "FlussoCig", issues, |k, v| match k {
+                Self::attributes(&attrs, loc, "FlussoCig", issues, |k, v| match k {
                     "versione" => {
                         version = Some(v.to_owned());
                         true
@@ -546,16 +594,16 @@ impl Machine {
             }
             (Ctx::Flusso, "Intestazione") => {
                 self.order(0, false, loc, name, issues);
-                for f in &mut self.header.fields {
+                for f in &mut self.items.header.fields {
                     f.clear();
                 }
-                self.header.loc = loc;
+                self.items.header.loc = loc;
                 push = Some(Ctx::Header);
             }
             (Ctx::Flusso, "Azienda") => {
                 self.order(AZIENDA, true, loc, name, issues);
-                self.employer.cf.clear();
-                self.employer.loc = loc;
+                self.items.employer.cf.clear();
+                self.items.employer.loc = loc;
                 push = Some(Ctx::Employer);
             }
             (Ctx::Header, _) => {
@@ -574,8 +622,8 @@ impl Machine {
                     self.top().emitted = true;
                     item = Some(Item::Employer);
                 }
-                self.position.matricola.clear();
-                self.position.loc = loc;
+                self.items.position.matricola.clear();
+                self.items.position.loc = loc;
                 push = Some(Ctx::Position);
             }
             (Ctx::Position, "Matricola") => {
@@ -588,10 +636,10 @@ impl Machine {
                     self.top().emitted = true;
                     item = Some(Item::Position);
                 }
-                self.record.clear();
-                self.record.loc = loc;
-                let kind = &mut self.record.kind;
-                Self::attributes(attrs, loc, "DenunciaIndividuale", issues, |k, v| {
+                self.items.record.clear();
+                self.items.record.loc = loc;
+                let kind = &mut self.items.record.kind;
+                Self::attributes(&attrs, loc, "DenunciaIndividuale", issues, |k, v| {
                     if k == "tipo" {
                         kind.set(v, loc);
                         true
@@ -603,8 +651,8 @@ impl Machine {
             }
             (Ctx::Record, "Giorno") => {
                 self.order(GIORNO, true, loc, name, issues);
-                let day = self.record.push_day(loc);
-                Self::attributes(attrs, loc, "Giorno", issues, |k, v| {
+                let day = self.items.record.push_day(loc);
+                Self::attributes(&attrs, loc, "Giorno", issues, |k, v| {
                     match k {
                         "data" => day.date.set(v, loc),
                         "ore" => day.hours.set(v, loc),
@@ -750,9 +798,9 @@ impl Machine {
         };
         let text = self.text.trim();
         match leaf {
-            Leaf::Header(i) => self.header.fields[i].set(text, loc),
-            Leaf::EmployerCf => self.employer.cf.set(text, loc),
-            Leaf::Matricola => self.position.matricola.set(text, loc),
+            Leaf::Header(i) => self.items.header.fields[i].set(text, loc),
+            Leaf::EmployerCf => self.items.employer.cf.set(text, loc),
+            Leaf::Matricola => self.items.position.matricola.set(text, loc),
             Leaf::Record(usize::MAX) => {
                 if !text.is_empty() {
                     issue(
@@ -764,7 +812,7 @@ impl Machine {
                     );
                 }
             }
-            Leaf::Record(i) => self.record.fields[i].set(text, loc),
+            Leaf::Record(i) => self.items.record.fields[i].set(text, loc),
         }
     }
 
@@ -795,34 +843,49 @@ impl Machine {
                 None
             }
             Ctx::Header => {
-                for (i, f) in self.header.fields.iter().enumerate() {
+                for (i, f) in self.items.header.fields.iter().enumerate() {
                     if !f.present {
-                        missing(issues, self.header.loc, "Intestazione", HEADER_FIELDS[i]);
+                        missing(
+                            issues,
+                            self.items.header.loc,
+                            "Intestazione",
+                            HEADER_FIELDS[i],
+                        );
                     }
                 }
                 Some(Item::Header)
             }
             Ctx::Employer => {
-                if !self.employer.cf.present {
-                    missing(issues, self.employer.loc, "Azienda", "CFAzienda");
-                }
-                if frame.emitted {
-                    None
-                } else {
-                    missing(issues, self.employer.loc, "Azienda", "PosContributiva");
-                    Some(Item::Employer)
-                }
-            }
-            Ctx::Position => {
-                if !self.position.matricola.present {
-                    missing(issues, self.position.loc, "PosContributiva", "Matricola");
+                if !self.items.employer.cf.present {
+                    missing(issues, self.items.employer.loc, "Azienda", "CFAzienda");
                 }
                 if frame.emitted {
                     None
                 } else {
                     missing(
                         issues,
-                        self.position.loc,
+                        self.items.employer.loc,
+                        "Azienda",
+                        "PosContributiva",
+                    );
+                    Some(Item::Employer)
+                }
+            }
+            Ctx::Position => {
+                if !self.items.position.matricola.present {
+                    missing(
+                        issues,
+                        self.items.position.loc,
+                        "PosContributiva",
+                        "Matricola",
+                    );
+                }
+                if frame.emitted {
+                    None
+                } else {
+                    missing(
+                        issues,
+                        self.items.position.loc,
                         "PosContributiva",
                         "DenunciaIndividuale",
                     );
@@ -830,7 +893,7 @@ impl Machine {
                 }
             }
             Ctx::Record => {
-                let r = &self.record;
+                let r = &self.items.record;
                 let at = r.loc;
                 let req = [
                     R_CF, R_MONTH, R_Q1, R_Q2, R_Q3, R_TC, R_UP, R_WEEKLY, R_IBAN,
@@ -894,20 +957,11 @@ impl<R: BufRead> FlowReader for XmlReader<R> {
         }
     }
 
-    fn header(&self) -> &RawHeader {
-        &self.m.header
+    fn items(&self) -> &Items {
+        &self.m.items
     }
-    fn employer(&self) -> &RawEmployer {
-        &self.m.employer
-    }
-    fn position(&self) -> &RawPosition {
-        &self.m.position
-    }
-    fn record(&self) -> &RawRecord {
-        &self.m.record
-    }
-    fn swap_record(&mut self, other: &mut RawRecord) {
-        std::mem::swap(&mut self.m.record, other);
+    fn items_mut(&mut self) -> &mut Items {
+        &mut self.m.items
     }
     fn bytes_read(&self) -> u64 {
         self.lx.position()
@@ -1026,19 +1080,14 @@ impl<R: BufRead> XmlReader<R> {
                 "DOCTYPE",
                 "DOCTYPE/DTD non ammesso: il flusso non può dichiarare DTD né entità",
             )),
-            Tok::Start { name, attrs, empty } => {
-                m.start(self.lx.str(name), self.lx.str(attrs), empty, loc, issues)
-            }
-            Tok::End => {
-                if m.skip > 0 {
-                    m.skip -= 1;
-                } else if m.leaf.is_some() {
-                    m.end_leaf(issues);
-                } else {
-                    return Ok(m.end_container(loc, issues));
-                }
-                Ok(None)
-            }
+            Tok::Start { name, attrs, empty } => m.start(
+                self.lx.str(name),
+                RawAttributes(self.lx.str(attrs)),
+                empty,
+                loc,
+                issues,
+            ),
+            Tok::End => Ok(m.end(loc, issues)),
             Tok::Text(r) => {
                 let raw = self.lx.str(r);
                 if m.skip == 0 && m.leaf.is_some() {
@@ -1055,8 +1104,8 @@ impl<R: BufRead> XmlReader<R> {
                 Ok(None)
             }
             Tok::CData(r) => {
-                if m.skip == 0 && m.leaf.is_some() {
-                    m.text.push_str(self.lx.str(r));
+                if let Some(text) = m.leaf_text() {
+                    text.push_str(self.lx.str(r));
                 }
                 Ok(None)
             }
