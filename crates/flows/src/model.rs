@@ -14,6 +14,15 @@ pub struct Location {
     pub offset: u64,
 }
 
+/// `s.trim()`, without its per-character scan in the usual case of a value
+/// that starts and ends with a visible ASCII character.
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// One text field as read.
 #[derive(Debug, Clone, Default)]
 pub struct Field {
@@ -31,7 +40,7 @@ impl Field {
     pub fn set(&mut self, v: &str, loc: Location) {
         self.present = true;
         self.value.clear();
-        self.value.push_str(v.trim());
+        self.value.push_str(trim(v));
         self.loc = loc;
     }
     /// The value if present and not blank.

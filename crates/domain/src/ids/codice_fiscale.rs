@@ -238,7 +238,8 @@ impl CodiceFiscale {
                 expected: "a month letter (ABCDEHLMPRST)",
             });
         }
-        let expected = person_check_char(&s[..15]);
+        // `s` is uppercase ASCII here: no need of `person_check_char`'s copy.
+        let expected = odd_even_check(&s[..15]).unwrap_or('?');
         let found = s.as_bytes()[15] as char;
         if expected != found {
             return Err(IdError::WrongCheckCharacter {
@@ -289,10 +290,12 @@ impl CodiceFiscale {
         if !self.is_person() {
             return None;
         }
-        let c: Vec<char> = self.0.chars().collect();
-        let yy = decode_digit(c[6])? * 10 + decode_digit(c[7])?;
-        let m = MONTHS.iter().position(|&b| b as char == c[8])? as u32 + 1;
-        let mut d = decode_digit(c[9])? * 10 + decode_digit(c[10])?;
+        // Every value went through `parse`, which lets only ASCII letters and
+        // digits into a person's code: its bytes are its characters.
+        let c = |i: usize| self.0.as_bytes()[i] as char;
+        let yy = decode_digit(c(6))? * 10 + decode_digit(c(7))?;
+        let m = MONTHS.iter().position(|&b| b as char == c(8))? as u32 + 1;
+        let mut d = decode_digit(c(9))? * 10 + decode_digit(c(10))?;
         if d > 40 {
             d -= 40;
         }

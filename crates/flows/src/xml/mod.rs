@@ -796,7 +796,7 @@ impl Machine {
         let Some((leaf, loc, name)) = self.leaf.take() else {
             return;
         };
-        let text = self.text.trim();
+        let text = trim(&self.text);
         match leaf {
             Leaf::Header(i) => self.items.header.fields[i].set(text, loc),
             Leaf::EmployerCf => self.items.employer.cf.set(text, loc),
@@ -981,6 +981,24 @@ impl<R: BufRead> XmlReader<R> {
             && is_blank(self.lx.str(r.clone()))
         {
             return Ok(None);
+        }
+        // Inside a leaf, its text and its end tag (most tokens of a flow) need
+        // no location: the leaf keeps its start tag's.
+        if self.m.skip == 0 && self.m.leaf.is_some() {
+            match &tok {
+                Tok::End => {
+                    self.m.end_leaf(issues);
+                    return Ok(None);
+                }
+                Tok::Text(r) => {
+                    let raw = self.lx.str(r.clone());
+                    if memchr::memchr(b'&', raw.as_bytes()).is_none() {
+                        self.m.text.push_str(raw);
+                        return Ok(None);
+                    }
+                }
+                _ => {}
+            }
         }
         // Text is located at its first non-blank character.
         let at = match &tok {
