@@ -11,7 +11,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{IdError, IdKind, id_newtype_impls, normalise, require_digits};
+use super::{IdError, IdKind, char_count, id_newtype_impls, normalise, require_digits};
 
 const KIND: IdKind = IdKind::CodiceFiscale;
 const MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
@@ -186,7 +186,7 @@ impl CodiceFiscale {
     /// Trims and uppercases the input first.
     pub fn parse(raw: &str) -> Result<Self, IdError> {
         let s = normalise(KIND, raw)?;
-        match s.chars().count() {
+        match char_count(&s) {
             16 => Self::parse_person(s),
             11 => {
                 require_digits(KIND, &s)?;
