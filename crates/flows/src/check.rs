@@ -276,6 +276,48 @@ pub(crate) struct Checker<'a> {
     auth_touched: Vec<bool>,
     n_accepted: u32,
     before_first_employer: Option<usize>,
+    /// The last ticket and authorisation number read, parsed and looked up:
+    /// an employer's records usually repeat the same one.
+    last_ticket: LastLookup<Ticket>,
+    last_number: LastLookup<AuthorisationNumber>,
+}
+
+/// The last value of a field that parsed, with what it was looked up to
+/// (`None`: not found); parsing errors are not kept.
+struct LastLookup<T> {
+    raw: String,
+    value: Option<(T, Option<u32>)>,
+}
+
+impl<T> Default for LastLookup<T> {
+    fn default() -> Self {
+        Self {
+            raw: String::new(),
+            value: None,
+        }
+    }
+}
+
+impl<T> LastLookup<T> {
+    /// `raw` parsed and looked up, or the parsing error; the work is done
+    /// only when `raw` differs from the last value that parsed.
+    fn lookup<E>(
+        &mut self,
+        raw: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+        find: impl FnOnce(&T) -> Option<u32>,
+    ) -> Result<(&T, Option<u32>), E> {
+        if self.value.is_none() || self.raw != raw {
+            self.value = None;
+            let v = parse(raw)?;
+            let found = find(&v);
+            self.raw.clear();
+            self.raw.push_str(raw);
+            self.value = Some((v, found));
+        }
+        let (v, found) = self.value.as_ref().expect("just set");
+        Ok((v, *found))
+    }
 }
 
 /// How a run over a reader ended.
@@ -315,6 +357,8 @@ impl<'a> Checker<'a> {
             auth_touched: vec![false; auths.len()],
             n_accepted: 0,
             before_first_employer: None,
+            last_ticket: LastLookup::default(),
+            last_number: LastLookup::default(),
         };
         for a in auths.accepted() {
             let s = Seen {
@@ -801,19 +845,16 @@ impl<'a> Checker<'a> {
 
         // Authorisation
         let mut by_ticket = None;
-        let mut ticket_ok = false;
         if let Some(v) = fl[R_TICKET].get() {
-            match Ticket::parse(v) {
-                Ok(t) => {
-                    ticket_ok = true;
-                    by_ticket = self.auths.by_ticket(t.as_str());
-                    if by_ticket.is_none() {
-                        self.find(
-                            Code::CP01,
-                            fl[R_TICKET].loc,
-                            "Ticket",
-                            format!("nessuna autorizzazione con ticket {t}"),
-                        );
+            match self
+                .last_ticket
+                .lookup(v, Ticket::parse, |t| self.auths.by_ticket(t.as_str()))
+            {
+                Ok((t, found)) => {
+                    by_ticket = found;
+                    if found.is_none() {
+                        let message = format!("nessuna autorizzazione con ticket {t}");
+                        self.find(Code::CP01, fl[R_TICKET].loc, "Ticket", message);
                     }
                 }
                 Err(e) => self.find(
@@ -826,16 +867,14 @@ impl<'a> Checker<'a> {
         }
         let mut by_number = None;
         if let Some(v) = fl[R_AUTH].get() {
-            match AuthorisationNumber::parse(v) {
-                Ok(n) => {
-                    by_number = self.auths.by_number(n.as_str());
-                    if by_number.is_none() {
-                        self.find(
-                            Code::CP01,
-                            fl[R_AUTH].loc,
-                            "NumeroAutorizzazione",
-                            format!("autorizzazione {n} inesistente"),
-                        );
+            match self.last_number.lookup(v, AuthorisationNumber::parse, |n| {
+                self.auths.by_number(n.as_str())
+            }) {
+                Ok((n, found)) => {
+                    by_number = found;
+                    if found.is_none() {
+                        let message = format!("autorizzazione {n} inesistente");
+                        self.find(Code::CP01, fl[R_AUTH].loc, "NumeroAutorizzazione", message);
                     }
                 }
                 Err(e) => self.find(
@@ -865,7 +904,6 @@ impl<'a> Checker<'a> {
             (None, Some(b)) if !fl[R_AUTH].present => Some(b),
             _ => None,
         };
-        let _ = ticket_ok;
         let auth = auth_id.map(|i| self.auths.get(i));
         let auth_loc = if fl[R_AUTH].present {
             fl[R_AUTH].loc

@@ -39,10 +39,7 @@ pub struct CsvReader<R: BufRead> {
     skip_days: bool,
     pos_has_records: bool,
     emp_has_positions: bool,
-    header: RawHeader,
-    employer: RawEmployer,
-    position: RawPosition,
-    record: RawRecord,
+    items: Items,
 }
 
 fn issue(issues: &mut Vec<Issue>, code: Code, loc: Location, element: &str, detail: String) {
@@ -73,10 +70,7 @@ impl<R: BufRead> CsvReader<R> {
             skip_days: false,
             pos_has_records: false,
             emp_has_positions: false,
-            header: RawHeader::default(),
-            employer: RawEmployer::default(),
-            position: RawPosition::default(),
-            record: RawRecord::default(),
+            items: Items::default(),
         }
     }
 
@@ -213,11 +207,11 @@ impl<R: BufRead> CsvReader<R> {
             return None;
         }
         self.in_record = false;
-        if self.record.days().is_empty() {
+        if self.items.record.days().is_empty() {
             issue(
                 issues,
                 Code::FO05,
-                self.record.loc,
+                self.items.record.loc,
                 "Giorno",
                 "record L senza righe G".into(),
             );
@@ -230,7 +224,7 @@ impl<R: BufRead> CsvReader<R> {
             issue(
                 issues,
                 Code::FO05,
-                self.position.loc,
+                self.items.position.loc,
                 "DenunciaIndividuale",
                 "posizione P senza record L".into(),
             );
@@ -244,7 +238,7 @@ impl<R: BufRead> CsvReader<R> {
             issue(
                 issues,
                 Code::FO05,
-                self.employer.loc,
+                self.items.employer.loc,
                 "PosContributiva",
                 "azienda A senza posizione P".into(),
             );
@@ -325,7 +319,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                             format!("versione '{}' non supportata (attesa 1)", self.field(1)),
                         );
                     }
-                    let mut h = std::mem::take(&mut self.header);
+                    let mut h = std::mem::take(&mut self.items.header);
                     h.loc = self.loc(0);
                     for (i, (field, name)) in h.fields.iter_mut().zip(HEADER_FIELDS).enumerate() {
                         self.set(field, i + 2);
@@ -339,7 +333,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                             );
                         }
                     }
-                    self.header = h;
+                    self.items.header = h;
                     return Ok(Item::Header);
                 }
                 "A" => {
@@ -357,7 +351,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                     if !self.expect_fields(2, "A", issues) {
                         continue;
                     }
-                    let mut e = std::mem::take(&mut self.employer);
+                    let mut e = std::mem::take(&mut self.items.employer);
                     e.loc = self.loc(0);
                     self.set(&mut e.cf, 1);
                     if !e.cf.present {
@@ -369,7 +363,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                             "campo CFAzienda mancante".into(),
                         );
                     }
-                    self.employer = e;
+                    self.items.employer = e;
                     self.in_employer = true;
                     self.emp_has_positions = false;
                     return Ok(Item::Employer);
@@ -389,7 +383,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                     if !self.expect_fields(2, "P", issues) {
                         continue;
                     }
-                    let mut p = std::mem::take(&mut self.position);
+                    let mut p = std::mem::take(&mut self.items.position);
                     p.loc = self.loc(0);
                     self.set(&mut p.matricola, 1);
                     if !p.matricola.present {
@@ -401,7 +395,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                             "campo Matricola mancante".into(),
                         );
                     }
-                    self.position = p;
+                    self.items.position = p;
                     self.in_position = true;
                     self.emp_has_positions = true;
                     self.pos_has_records = false;
@@ -424,7 +418,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                         continue;
                     }
                     self.pos_has_records = true;
-                    let mut r = std::mem::take(&mut self.record);
+                    let mut r = std::mem::take(&mut self.items.record);
                     r.clear();
                     r.loc = self.loc(0);
                     self.set(&mut r.kind, 1);
@@ -474,7 +468,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                             "indicare il Ticket o il NumeroAutorizzazione".into(),
                         );
                     }
-                    self.record = r;
+                    self.items.record = r;
                     self.in_record = true;
                 }
                 "G" => {
@@ -496,7 +490,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                         continue;
                     }
                     let loc = self.loc(0);
-                    let mut r = std::mem::take(&mut self.record);
+                    let mut r = std::mem::take(&mut self.items.record);
                     let d = r.push_day(loc);
                     self.set(&mut d.date, 1);
                     self.set(&mut d.hours, 2);
@@ -512,7 +506,7 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
                             );
                         }
                     }
-                    self.record = r;
+                    self.items.record = r;
                 }
                 other => {
                     issue(
@@ -527,20 +521,11 @@ impl<R: BufRead> FlowReader for CsvReader<R> {
         }
     }
 
-    fn header(&self) -> &RawHeader {
-        &self.header
+    fn items(&self) -> &Items {
+        &self.items
     }
-    fn employer(&self) -> &RawEmployer {
-        &self.employer
-    }
-    fn position(&self) -> &RawPosition {
-        &self.position
-    }
-    fn record(&self) -> &RawRecord {
-        &self.record
-    }
-    fn swap_record(&mut self, other: &mut RawRecord) {
-        std::mem::swap(&mut self.record, other);
+    fn items_mut(&mut self) -> &mut Items {
+        &mut self.items
     }
     fn bytes_read(&self) -> u64 {
         self.offset

@@ -14,6 +14,15 @@ pub struct Location {
     pub offset: u64,
 }
 
+/// `s.trim()`, without its per-character scan in the usual case of a value
+/// that starts and ends with a visible ASCII character.
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// One text field as read.
 #[derive(Debug, Clone, Default)]
 pub struct Field {
@@ -31,7 +40,7 @@ impl Field {
     pub fn set(&mut self, v: &str, loc: Location) {
         self.present = true;
         self.value.clear();
-        self.value.push_str(v.trim());
+        self.value.push_str(trim(v));
         self.loc = loc;
     }
     /// The value if present and not blank.
@@ -188,18 +197,41 @@ pub struct Fatal {
     pub message: String,
 }
 
+/// The items a reader has read last (handed out by [`FlowReader`]).
+#[derive(Debug, Clone, Default)]
+pub struct Items {
+    pub header: RawHeader,
+    pub employer: RawEmployer,
+    pub position: RawPosition,
+    pub record: RawRecord,
+}
+
 /// A streaming reader of a flow (XML or CSV).
 pub trait FlowReader {
     /// Reads up to the next complete item. Structural problems go to
     /// `issues`; syntax errors end the reading with `Err`.
     fn next_item(&mut self, issues: &mut Vec<Issue>) -> Result<Item, Fatal>;
-    fn header(&self) -> &RawHeader;
-    fn employer(&self) -> &RawEmployer;
-    fn position(&self) -> &RawPosition;
-    fn record(&self) -> &RawRecord;
-    /// Exchanges the current record with `other` (to hand it to another
-    /// thread without copying).
-    fn swap_record(&mut self, other: &mut RawRecord);
+    /// The items read so far (the last of each kind).
+    fn items(&self) -> &Items;
+    fn items_mut(&mut self) -> &mut Items;
     /// Bytes consumed so far (for progress).
     fn bytes_read(&self) -> u64;
+
+    fn header(&self) -> &RawHeader {
+        &self.items().header
+    }
+    fn employer(&self) -> &RawEmployer {
+        &self.items().employer
+    }
+    fn position(&self) -> &RawPosition {
+        &self.items().position
+    }
+    fn record(&self) -> &RawRecord {
+        &self.items().record
+    }
+    /// Exchanges the current record with `other` (to hand it to another
+    /// thread without copying).
+    fn swap_record(&mut self, other: &mut RawRecord) {
+        std::mem::swap(&mut self.items_mut().record, other);
+    }
 }

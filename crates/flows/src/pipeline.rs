@@ -34,10 +34,7 @@ pub struct Threaded {
     back: SyncSender<Vec<Box<RawRecord>>>,
     current: std::vec::IntoIter<(Msg, Vec<Issue>)>,
     recycle: Vec<Box<RawRecord>>,
-    header: RawHeader,
-    employer: RawEmployer,
-    position: RawPosition,
-    record: Box<RawRecord>,
+    items: Items,
     bytes: u64,
     done: bool,
     handle: Option<JoinHandle<()>>,
@@ -95,10 +92,7 @@ impl Threaded {
             back,
             current: Vec::new().into_iter(),
             recycle: Vec::with_capacity(BATCH),
-            header: RawHeader::default(),
-            employer: RawEmployer::default(),
-            position: RawPosition::default(),
-            record: Box::default(),
+            items: Items::default(),
             bytes: 0,
             done: false,
             handle: Some(handle),
@@ -144,20 +138,20 @@ impl FlowReader for Threaded {
         issues.append(&mut found);
         match msg {
             Msg::Header(h) => {
-                self.header = *h;
+                self.items.header = *h;
                 Ok(Item::Header)
             }
             Msg::Employer(e) => {
-                self.employer = *e;
+                self.items.employer = *e;
                 Ok(Item::Employer)
             }
             Msg::Position(p) => {
-                self.position = *p;
+                self.items.position = *p;
                 Ok(Item::Position)
             }
-            Msg::Record(r) => {
-                let old = std::mem::replace(&mut self.record, r);
-                self.recycle.push(old);
+            Msg::Record(mut r) => {
+                std::mem::swap(&mut self.items.record, &mut *r);
+                self.recycle.push(r);
                 if self.recycle.len() >= BATCH {
                     let v = std::mem::replace(&mut self.recycle, Vec::with_capacity(BATCH));
                     let _ = self.back.try_send(v);
@@ -175,20 +169,11 @@ impl FlowReader for Threaded {
         }
     }
 
-    fn header(&self) -> &RawHeader {
-        &self.header
+    fn items(&self) -> &Items {
+        &self.items
     }
-    fn employer(&self) -> &RawEmployer {
-        &self.employer
-    }
-    fn position(&self) -> &RawPosition {
-        &self.position
-    }
-    fn record(&self) -> &RawRecord {
-        &self.record
-    }
-    fn swap_record(&mut self, other: &mut RawRecord) {
-        std::mem::swap(&mut *self.record, other);
+    fn items_mut(&mut self) -> &mut Items {
+        &mut self.items
     }
     fn bytes_read(&self) -> u64 {
         self.bytes

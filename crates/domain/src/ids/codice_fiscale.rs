@@ -11,7 +11,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{IdError, IdKind, id_newtype_impls, normalise, require_digits};
+use super::{IdError, IdKind, char_count, id_newtype_impls, normalise, require_digits};
 
 const KIND: IdKind = IdKind::CodiceFiscale;
 const MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
@@ -186,7 +186,7 @@ impl CodiceFiscale {
     /// Trims and uppercases the input first.
     pub fn parse(raw: &str) -> Result<Self, IdError> {
         let s = normalise(KIND, raw)?;
-        match s.chars().count() {
+        match char_count(&s) {
             16 => Self::parse_person(s),
             11 => {
                 require_digits(KIND, &s)?;
@@ -238,7 +238,8 @@ impl CodiceFiscale {
                 expected: "a month letter (ABCDEHLMPRST)",
             });
         }
-        let expected = person_check_char(&s[..15]);
+        // `s` is uppercase ASCII here: no need of `person_check_char`'s copy.
+        let expected = odd_even_check(&s[..15]).unwrap_or('?');
         let found = s.as_bytes()[15] as char;
         if expected != found {
             return Err(IdError::WrongCheckCharacter {
@@ -289,10 +290,12 @@ impl CodiceFiscale {
         if !self.is_person() {
             return None;
         }
-        let c: Vec<char> = self.0.chars().collect();
-        let yy = decode_digit(c[6])? * 10 + decode_digit(c[7])?;
-        let m = MONTHS.iter().position(|&b| b as char == c[8])? as u32 + 1;
-        let mut d = decode_digit(c[9])? * 10 + decode_digit(c[10])?;
+        // Every value went through `parse`, which lets only ASCII letters and
+        // digits into a person's code: its bytes are its characters.
+        let c = |i: usize| self.0.as_bytes()[i] as char;
+        let yy = decode_digit(c(6))? * 10 + decode_digit(c(7))?;
+        let m = MONTHS.iter().position(|&b| b as char == c(8))? as u32 + 1;
+        let mut d = decode_digit(c(9))? * 10 + decode_digit(c(10))?;
         if d > 40 {
             d -= 40;
         }

@@ -177,13 +177,23 @@ pub(crate) fn normalise(kind: IdKind, raw: &str) -> Result<String, IdError> {
     Ok(s)
 }
 
+/// `s.chars().count()`, without the per-character count for ASCII (codes
+/// usually are; this runs for every identifier of a payment-data flow).
+pub(crate) fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
 pub(crate) fn require_len(
     kind: IdKind,
     s: &str,
     len: usize,
     expected: &'static str,
 ) -> Result<(), IdError> {
-    let n = s.chars().count();
+    let n = char_count(s);
     if n != len {
         return Err(IdError::WrongLength {
             kind,

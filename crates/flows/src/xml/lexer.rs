@@ -203,16 +203,17 @@ impl<R: Read> Lexer<R> {
             let to = ((at - self.base) as usize).min(self.end);
             if from < to {
                 let hay = &self.buf[from..to];
-                if hay.len() < 256 {
-                    // Usually the indentation and one line since the last tag.
-                    for (i, b) in hay.iter().enumerate() {
-                        if *b == b'\n' {
-                            self.lines += 1;
-                            self.line_start = self.base + (from + i) as u64 + 1;
-                        }
-                    }
-                } else if let Some(last) = memchr::memrchr(b'\n', hay) {
-                    self.lines += memchr::memchr_iter(b'\n', hay).count() as u64;
+                // Usually one tag, a newline and the indentation since the
+                // last located token: the last newline is found backwards
+                // (a few bytes away), the rest has at most a few (memchr).
+                if let Some(last) = memchr::memrchr(b'\n', hay) {
+                    let before = &hay[..last];
+                    let more = if memchr::memchr(b'\n', before).is_some() {
+                        memchr::memchr_iter(b'\n', before).count() as u64
+                    } else {
+                        0
+                    };
+                    self.lines += 1 + more;
                     self.line_start = self.base + (from + last) as u64 + 1;
                 }
             }

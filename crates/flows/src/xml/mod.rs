@@ -214,6 +214,118 @@ fn is_blank(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
+/// The attributes of a start tag, as a tokenizer hands them to the state
+/// machine ([`Machine`]): generic, so that the production reader's raw scan
+/// stays inlined.
+pub(crate) trait Attributes {
+    /// Calls `f(name, value)` for each attribute, in order, with the value's
+    /// references resolved; a malformed attribute is a fatal error.
+    fn each(
+        &self,
+        loc: Location,
+        element: &'static str,
+        f: impl FnMut(&str, &str),
+    ) -> Result<(), Fatal>;
+}
+
+/// The raw text between a start tag's name and its `>` (production lexer).
+struct RawAttributes<'a>(&'a str);
+
+impl Attributes for RawAttributes<'_> {
+    fn each(
+        &self,
+        loc: Location,
+        element: &'static str,
+        mut f: impl FnMut(&str, &str),
+    ) -> Result<(), Fatal> {
+        let raw = self.0;
+        let bad = |what: &str| {
+            fatal(
+                Code::FO01,
+                loc,
+                element,
+                format!("attributo non ben formato: {what}"),
+            )
+        };
+        // Names seen, for duplicates: a few on the stack, more (rare) on the heap.
+        let mut keys: [&str; 8] = [""; 8];
+        let mut more: Vec<&str> = Vec::new();
+        let mut n = 0;
+        // Byte-level scan (every `Giorno` has three attributes: this is hot);
+        // slices are cut next to ASCII bytes, so on character boundaries.
+        let b = raw.as_bytes();
+        let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+        let mut i = 0;
+        loop {
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            if i == b.len() {
+                return Ok(());
+            }
+            // The name is at least one byte (as quick-xml: `=a="1"` names `=a`).
+            let ks = i;
+            i += 1;
+            while i < b.len() && b[i] != b'=' && !ws(b[i]) {
+                i += 1;
+            }
+            let key = &raw[ks..i];
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            if b.get(i) != Some(&b'=') {
+                return Err(bad(&format!("manca '=' dopo {key}")));
+            }
+            i += 1;
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            let q = match b.get(i) {
+                Some(q @ (b'"' | b'\'')) => *q,
+                _ => return Err(bad(&format!("valore di {key} senza virgolette"))),
+            };
+            // Values are short (a date, hours, a code): one byte loop finds
+            // the closing quote and any reference, cheaper than two memchr calls.
+            let start = i + 1;
+            let mut close = start;
+            let mut refs = false;
+            while close < b.len() && b[close] != q {
+                refs |= b[close] == b'&';
+                close += 1;
+            }
+            if close == b.len() {
+                return Err(bad(&format!("valore di {key} non chiuso")));
+            }
+            let value = &raw[start..close];
+            i = close + 1;
+            if keys[..n.min(8)].contains(&key) || more.contains(&key) {
+                return Err(bad(&format!("attributo {key} ripetuto")));
+            }
+            if n < 8 {
+                keys[n] = key;
+            } else {
+                more.push(key);
+            }
+            n += 1;
+            let decoded;
+            let value = if refs {
+                // XML attribute-value normalisation: written whitespace
+                // characters become spaces, character references stay.
+                let mut s = String::with_capacity(value.len());
+                let spaced = value.replace(['\t', '\n', '\r'], " ");
+                if let Err(e) = unescape(&spaced, Some(&mut s)) {
+                    return Err(bad_ref(e, loc, element, Some(key)));
+                }
+                decoded = s;
+                decoded.as_str()
+            } else {
+                value
+            };
+            f(key, value);
+        }
+    }
+}
+
 /// Which part of the file a reader sees (a file may be checked in two parts,
 /// cut at an `<Azienda>`: see `crate::split`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,10 +346,7 @@ struct Machine {
     leaf: Option<(Leaf, Location, &'static str)>,
     text: String,
     seen_decl: bool,
-    header: RawHeader,
-    employer: RawEmployer,
-    position: RawPosition,
-    record: RawRecord,
+    items: Items,
 }
 
 /// Streaming reader of the XML format (`docs/flows/flow.xsd`).
@@ -257,21 +366,7 @@ impl<R: BufRead> XmlReader<R> {
     fn with_part(inner: R, at: u64, part: Part) -> Self {
         Self {
             lx: Lexer::new(inner, at),
-            m: Machine {
-                stack: vec![Frame {
-                    ctx: Ctx::Doc,
-                    last: -1,
-                    emitted: false,
-                }],
-                skip: 0,
-                leaf: None,
-                text: String::new(),
-                seen_decl: false,
-                header: RawHeader::default(),
-                employer: RawEmployer::default(),
-                position: RawPosition::default(),
-                record: RawRecord::default(),
-            },
+            m: Machine::new(),
             part,
             part_lines: None,
         }
@@ -329,6 +424,39 @@ impl<R: BufRead> XmlReader<R> {
 }
 
 impl Machine {
+    fn new() -> Self {
+        Self {
+            stack: vec![Frame {
+                ctx: Ctx::Doc,
+                last: -1,
+                emitted: false,
+            }],
+            skip: 0,
+            leaf: None,
+            text: String::new(),
+            seen_decl: false,
+            items: Items::default(),
+        }
+    }
+
+    /// An end tag (the tokenizer has matched it with its start tag).
+    fn end(&mut self, loc: Location, issues: &mut Vec<Issue>) -> Option<Item> {
+        if self.skip > 0 {
+            self.skip -= 1;
+        } else if self.leaf.is_some() {
+            self.end_leaf(issues);
+        } else {
+            return self.end_container(loc, issues);
+        }
+        None
+    }
+
+    /// Text (with its references resolved) or CDATA content: kept only
+    /// inside a leaf element.
+    fn leaf_text(&mut self) -> Option<&mut String> {
+        (self.skip == 0 && self.leaf.is_some()).then_some(&mut self.text)
+    }
+
     fn top(&mut self) -> &mut Frame {
         self.stack.last_mut().expect("stack never empty")
     }
@@ -376,87 +504,16 @@ impl Machine {
         }
     }
 
-    /// Reads the attributes of an element; unknown ones are issues.
-    fn attributes(
-        raw: &str,
+    /// Reads the attributes of an element; unknown ones (`set` returns
+    /// false) are issues.
+    fn attributes<A: Attributes>(
+        attrs: &A,
         loc: Location,
         element: &'static str,
         issues: &mut Vec<Issue>,
         mut set: impl FnMut(&str, &str) -> bool,
     ) -> Result<(), Fatal> {
-        let bad = |what: &str| {
-            fatal(
-                Code::FO01,
-                loc,
-                element,
-                format!("attributo non ben formato: {what}"),
-            )
-        };
-        // Names seen, for duplicates: a few on the stack, more (rare) on the heap.
-        let mut keys: [&str; 8] = [""; 8];
-        let mut more: Vec<&str> = Vec::new();
-        let mut n = 0;
-        // Byte-level scan (every `Giorno` has three attributes: this is hot);
-        // slices are cut next to ASCII bytes, so on character boundaries.
-        let b = raw.as_bytes();
-        let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
-        let mut i = 0;
-        loop {
-            while i < b.len() && ws(b[i]) {
-                i += 1;
-            }
-            if i == b.len() {
-                return Ok(());
-            }
-            // The name is at least one byte (as quick-xml: `=a="1"` names `=a`).
-            let ks = i;
-            i += 1;
-            while i < b.len() && b[i] != b'=' && !ws(b[i]) {
-                i += 1;
-            }
-            let key = &raw[ks..i];
-            while i < b.len() && ws(b[i]) {
-                i += 1;
-            }
-            if b.get(i) != Some(&b'=') {
-                return Err(bad(&format!("manca '=' dopo {key}")));
-            }
-            i += 1;
-            while i < b.len() && ws(b[i]) {
-                i += 1;
-            }
-            let q = match b.get(i) {
-                Some(q @ (b'"' | b'\'')) => *q,
-                _ => return Err(bad(&format!("valore di {key} senza virgolette"))),
-            };
-            let Some(close) = memchr::memchr(q, &b[i + 1..]) else {
-                return Err(bad(&format!("valore di {key} non chiuso")));
-            };
-            let value = &raw[i + 1..i + 1 + close];
-            i += close + 2;
-            if keys[..n.min(8)].contains(&key) || more.contains(&key) {
-                return Err(bad(&format!("attributo {key} ripetuto")));
-            }
-            if n < 8 {
-                keys[n] = key;
-            } else {
-                more.push(key);
-            }
-            n += 1;
-            let decoded;
-            let value = if memchr::memchr(b'&', value.as_bytes()).is_some() {
-                // XML attribute-value normalisation: written whitespace
-                // characters become spaces, character references stay.
-                let mut s = String::with_capacity(value.len());
-                let spaced = value.replace(['\t', '\n', '\r'], " ");
-                if let Err(e) = unescape(&spaced, Some(&mut s)) {
-                    return Err(bad_ref(e, loc, element, Some(key)));
-                }
-                decoded = s;
-                decoded.as_str()
-            } else {
-                value
-            };
+        attrs.each(loc, element, |key, value| {
             if !set(key, value) {
                 issue(
                     issues,
@@ -466,13 +523,13 @@ impl Machine {
                     format!("attributo {key} non previsto in <{element}>"),
                 );
             }
-        }
+        })
     }
 
-    fn start(
+    fn start<A: Attributes>(
         &mut self,
         name: &str,
-        attrs: &str,
+        attrs: A,
         empty: bool,
         loc: Location,
         issues: &mut Vec<Issue>,
@@ -502,7 +559,7 @@ impl Machine {
         match (ctx, name) {
             (Ctx::Doc, "FlussoCig") => {
                 let mut version = None;
-                Self::attributes(attrs, loc, "FlussoCig", issues, |k, v| match k {
+                Self::attributes(&attrs, loc, "FlussoCig", issues, |k, v| match k {
                     "versione" => {
                         version = Some(v.to_owned());
                         true
@@ -546,16 +603,16 @@ impl Machine {
             }
             (Ctx::Flusso, "Intestazione") => {
                 self.order(0, false, loc, name, issues);
-                for f in &mut self.header.fields {
+                for f in &mut self.items.header.fields {
                     f.clear();
                 }
-                self.header.loc = loc;
+                self.items.header.loc = loc;
                 push = Some(Ctx::Header);
             }
             (Ctx::Flusso, "Azienda") => {
                 self.order(AZIENDA, true, loc, name, issues);
-                self.employer.cf.clear();
-                self.employer.loc = loc;
+                self.items.employer.cf.clear();
+                self.items.employer.loc = loc;
                 push = Some(Ctx::Employer);
             }
             (Ctx::Header, _) => {
@@ -574,8 +631,8 @@ impl Machine {
                     self.top().emitted = true;
                     item = Some(Item::Employer);
                 }
-                self.position.matricola.clear();
-                self.position.loc = loc;
+                self.items.position.matricola.clear();
+                self.items.position.loc = loc;
                 push = Some(Ctx::Position);
             }
             (Ctx::Position, "Matricola") => {
@@ -588,10 +645,10 @@ impl Machine {
                     self.top().emitted = true;
                     item = Some(Item::Position);
                 }
-                self.record.clear();
-                self.record.loc = loc;
-                let kind = &mut self.record.kind;
-                Self::attributes(attrs, loc, "DenunciaIndividuale", issues, |k, v| {
+                self.items.record.clear();
+                self.items.record.loc = loc;
+                let kind = &mut self.items.record.kind;
+                Self::attributes(&attrs, loc, "DenunciaIndividuale", issues, |k, v| {
                     if k == "tipo" {
                         kind.set(v, loc);
                         true
@@ -603,8 +660,8 @@ impl Machine {
             }
             (Ctx::Record, "Giorno") => {
                 self.order(GIORNO, true, loc, name, issues);
-                let day = self.record.push_day(loc);
-                Self::attributes(attrs, loc, "Giorno", issues, |k, v| {
+                let day = self.items.record.push_day(loc);
+                Self::attributes(&attrs, loc, "Giorno", issues, |k, v| {
                     match k {
                         "data" => day.date.set(v, loc),
                         "ore" => day.hours.set(v, loc),
@@ -748,11 +805,11 @@ impl Machine {
         let Some((leaf, loc, name)) = self.leaf.take() else {
             return;
         };
-        let text = self.text.trim();
+        let text = trim(&self.text);
         match leaf {
-            Leaf::Header(i) => self.header.fields[i].set(text, loc),
-            Leaf::EmployerCf => self.employer.cf.set(text, loc),
-            Leaf::Matricola => self.position.matricola.set(text, loc),
+            Leaf::Header(i) => self.items.header.fields[i].set(text, loc),
+            Leaf::EmployerCf => self.items.employer.cf.set(text, loc),
+            Leaf::Matricola => self.items.position.matricola.set(text, loc),
             Leaf::Record(usize::MAX) => {
                 if !text.is_empty() {
                     issue(
@@ -764,7 +821,7 @@ impl Machine {
                     );
                 }
             }
-            Leaf::Record(i) => self.record.fields[i].set(text, loc),
+            Leaf::Record(i) => self.items.record.fields[i].set(text, loc),
         }
     }
 
@@ -795,34 +852,49 @@ impl Machine {
                 None
             }
             Ctx::Header => {
-                for (i, f) in self.header.fields.iter().enumerate() {
+                for (i, f) in self.items.header.fields.iter().enumerate() {
                     if !f.present {
-                        missing(issues, self.header.loc, "Intestazione", HEADER_FIELDS[i]);
+                        missing(
+                            issues,
+                            self.items.header.loc,
+                            "Intestazione",
+                            HEADER_FIELDS[i],
+                        );
                     }
                 }
                 Some(Item::Header)
             }
             Ctx::Employer => {
-                if !self.employer.cf.present {
-                    missing(issues, self.employer.loc, "Azienda", "CFAzienda");
-                }
-                if frame.emitted {
-                    None
-                } else {
-                    missing(issues, self.employer.loc, "Azienda", "PosContributiva");
-                    Some(Item::Employer)
-                }
-            }
-            Ctx::Position => {
-                if !self.position.matricola.present {
-                    missing(issues, self.position.loc, "PosContributiva", "Matricola");
+                if !self.items.employer.cf.present {
+                    missing(issues, self.items.employer.loc, "Azienda", "CFAzienda");
                 }
                 if frame.emitted {
                     None
                 } else {
                     missing(
                         issues,
-                        self.position.loc,
+                        self.items.employer.loc,
+                        "Azienda",
+                        "PosContributiva",
+                    );
+                    Some(Item::Employer)
+                }
+            }
+            Ctx::Position => {
+                if !self.items.position.matricola.present {
+                    missing(
+                        issues,
+                        self.items.position.loc,
+                        "PosContributiva",
+                        "Matricola",
+                    );
+                }
+                if frame.emitted {
+                    None
+                } else {
+                    missing(
+                        issues,
+                        self.items.position.loc,
                         "PosContributiva",
                         "DenunciaIndividuale",
                     );
@@ -830,7 +902,7 @@ impl Machine {
                 }
             }
             Ctx::Record => {
-                let r = &self.record;
+                let r = &self.items.record;
                 let at = r.loc;
                 let req = [
                     R_CF, R_MONTH, R_Q1, R_Q2, R_Q3, R_TC, R_UP, R_WEEKLY, R_IBAN,
@@ -894,20 +966,11 @@ impl<R: BufRead> FlowReader for XmlReader<R> {
         }
     }
 
-    fn header(&self) -> &RawHeader {
-        &self.m.header
+    fn items(&self) -> &Items {
+        &self.m.items
     }
-    fn employer(&self) -> &RawEmployer {
-        &self.m.employer
-    }
-    fn position(&self) -> &RawPosition {
-        &self.m.position
-    }
-    fn record(&self) -> &RawRecord {
-        &self.m.record
-    }
-    fn swap_record(&mut self, other: &mut RawRecord) {
-        std::mem::swap(&mut self.m.record, other);
+    fn items_mut(&mut self) -> &mut Items {
+        &mut self.m.items
     }
     fn bytes_read(&self) -> u64 {
         self.lx.position()
@@ -927,6 +990,24 @@ impl<R: BufRead> XmlReader<R> {
             && is_blank(self.lx.str(r.clone()))
         {
             return Ok(None);
+        }
+        // Inside a leaf, its text and its end tag (most tokens of a flow) need
+        // no location: the leaf keeps its start tag's.
+        if self.m.skip == 0 && self.m.leaf.is_some() {
+            match &tok {
+                Tok::End => {
+                    self.m.end_leaf(issues);
+                    return Ok(None);
+                }
+                Tok::Text(r) => {
+                    let raw = self.lx.str(r.clone());
+                    if memchr::memchr(b'&', raw.as_bytes()).is_none() {
+                        self.m.text.push_str(raw);
+                        return Ok(None);
+                    }
+                }
+                _ => {}
+            }
         }
         // Text is located at its first non-blank character.
         let at = match &tok {
@@ -1026,19 +1107,14 @@ impl<R: BufRead> XmlReader<R> {
                 "DOCTYPE",
                 "DOCTYPE/DTD non ammesso: il flusso non può dichiarare DTD né entità",
             )),
-            Tok::Start { name, attrs, empty } => {
-                m.start(self.lx.str(name), self.lx.str(attrs), empty, loc, issues)
-            }
-            Tok::End => {
-                if m.skip > 0 {
-                    m.skip -= 1;
-                } else if m.leaf.is_some() {
-                    m.end_leaf(issues);
-                } else {
-                    return Ok(m.end_container(loc, issues));
-                }
-                Ok(None)
-            }
+            Tok::Start { name, attrs, empty } => m.start(
+                self.lx.str(name),
+                RawAttributes(self.lx.str(attrs)),
+                empty,
+                loc,
+                issues,
+            ),
+            Tok::End => Ok(m.end(loc, issues)),
             Tok::Text(r) => {
                 let raw = self.lx.str(r);
                 if m.skip == 0 && m.leaf.is_some() {
@@ -1055,8 +1131,8 @@ impl<R: BufRead> XmlReader<R> {
                 Ok(None)
             }
             Tok::CData(r) => {
-                if m.skip == 0 && m.leaf.is_some() {
-                    m.text.push_str(self.lx.str(r));
+                if let Some(text) = m.leaf_text() {
+                    text.push_str(self.lx.str(r));
                 }
                 Ok(None)
             }
