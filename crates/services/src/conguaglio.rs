@@ -135,7 +135,12 @@ impl Services {
                     let workers = used
                         .iter()
                         .filter(|g| g.application_id == row.application_id)
-                        .map(|g| (g.worker_cf.clone(), (g.hours_authorised * 100, g.used_centi)))
+                        .map(|g| {
+                            (
+                                g.worker_cf.clone(),
+                                (g.hours_authorised * 100, g.used_centi),
+                            )
+                        })
                         .collect();
                     Grant { row, workers }
                 })
@@ -237,7 +242,9 @@ impl Services {
                 ));
                 continue;
             };
-            if reference.to_ascii_uppercase().starts_with("CG") && !offset.eq_ignore_ascii_case(reference) {
+            if reference.to_ascii_uppercase().starts_with("CG")
+                && !offset.eq_ignore_ascii_case(reference)
+            {
                 errors.push(line_error(
                     n,
                     "reference_unknown",

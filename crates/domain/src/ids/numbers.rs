@@ -194,8 +194,7 @@ impl OffsetCode {
         const KIND: IdKind = IdKind::OffsetCode;
         let s = normalise(KIND, raw)?;
         require_len(KIND, &s, 18, "18")?;
-        if !s.is_ascii() || !s.starts_with("CG") || !s[2..17].bytes().all(|b| b.is_ascii_digit())
-        {
+        if !s.is_ascii() || !s.starts_with("CG") || !s[2..17].bytes().all(|b| b.is_ascii_digit()) {
             return Err(IdError::Format {
                 kind: KIND,
                 format: Self::FORMAT,
@@ -244,7 +243,8 @@ mod tests {
         assert_eq!(c.as_str().len(), 18);
         assert_eq!(OffsetCode::parse(&c.as_str().to_lowercase()).unwrap(), c);
         assert_eq!(c.authorisation().unwrap(), a);
-        let other = OffsetCode::for_authorisation(&AuthorisationNumber::new("4900", 2025, 8).unwrap());
+        let other =
+            OffsetCode::for_authorisation(&AuthorisationNumber::new("4900", 2025, 8).unwrap());
         assert_ne!(other, c);
         let typo = c.as_str().replacen("0000007", "0000001", 1);
         assert!(matches!(
