@@ -338,12 +338,17 @@ async fn answer(a: &SendArgs, r: reqwest::Response) -> Result<SendExit, Failure>
     )
 }
 
-/// The check report inside the answer: the answer itself, or its `report` member.
+/// The check report inside the answer: the answer itself, its `report` member (201), or
+/// `flow.report` (the 422 problem of a refused flow or one to confirm).
 fn report_of(v: &Value) -> Option<&Value> {
-    [v.get("report"), Some(v)]
-        .into_iter()
-        .flatten()
-        .find(|r| r.get("outcome").is_some() && r.get("summary").is_some())
+    [
+        v.get("report"),
+        v.get("flow").and_then(|f| f.get("report")),
+        Some(v),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|r| r.get("outcome").is_some() && r.get("summary").is_some())
 }
 
 fn flow_id(v: &Value) -> Option<String> {
@@ -406,6 +411,9 @@ mod tests {
         let wrapped = json!({"id": 7, "report": r});
         assert_eq!(report_of(&wrapped), Some(&r));
         assert_eq!(flow_id(&wrapped).as_deref(), Some("7"));
+        let refused = json!({"type": "/problems/flow-refused", "flow": {"id": "f", "report": r}});
+        assert_eq!(report_of(&refused), Some(&r));
+        assert_eq!(flow_id(&refused).as_deref(), Some("f"));
         assert!(report_of(&json!({"title": "Non trovato", "status": 404})).is_none());
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
 use omnia_domain::evaluation::selection::Suggestion;
-use omnia_domain::ids::{AuthorisationNumber, ProtocolNumber, Ticket};
+use omnia_domain::ids::{AuthorisationNumber, OffsetCode, ProtocolNumber, Ticket};
 use omnia_domain::quantity::{QuantityError, QuantityUnit, Requested};
 use omnia_domain::reference::Reference;
 use omnia_store::applications::{ApplicationListRow, NewApplicationRow};
@@ -210,6 +210,12 @@ pub struct ApplicationView {
     pub headcount_registry: Vec<crate::drafts::HeadcountEntry>,
     /// A receipt PDF exists (`GET …/receipt`).
     pub has_receipt: bool,
+    /// Conguaglio route (R-FLO-4): the offset code issued with the authorisation,
+    /// `CG` + office + year + sequence of the authorisation number + check letter
+    /// (`CG490020250000007K`); quoted in the fruito declarations. `None` for direct
+    /// payment and before an authorisation.
+    #[schema(example = "CG490020250000007K")]
+    pub offset_code: Option<String>,
 }
 
 /// A row of an application list.
@@ -404,6 +410,7 @@ async fn load_view(
         content,
         headcount_registry: crate::drafts::headcount_prefill(&headcount),
         has_receipt: app.receipt_blob.is_some(),
+        offset_code: app.offset_code.clone(),
     })
 }
 
@@ -1316,14 +1323,14 @@ impl Services {
                 .await?;
             let n = AuthorisationNumber::new(&office.code, now.year(), to_u32(seq)?)
                 .map_err(|e| ServiceError::Internal(format!("authorisation number: {e}")))?;
-            Some(n.as_str().to_owned())
+            Some(n)
         };
         if !tx
             .mark_decided(
                 id,
                 app.version,
                 state,
-                number.as_deref(),
+                number.as_ref().map(AuthorisationNumber::as_str),
                 now,
                 o.actor(),
                 motivation,
@@ -1332,6 +1339,16 @@ impl Services {
         {
             return Err(concurrent());
         }
+        // R-FLO-4: the conguaglio route (the default payment mode, R-APP) gets its offset
+        // code with the authorisation; direct payment is paid from the flows instead.
+        let offset_code = match &number {
+            Some(n) if pays_by_conguaglio(&app)? => {
+                let code = OffsetCode::for_authorisation(n);
+                tx.set_offset_code(id, code.as_str()).await?;
+                Some(code.as_str().to_owned())
+            }
+            _ => None,
+        };
         authorised.sort();
         let staff = tx.workers_of_employer(app.employer_id).await?;
         for (w, a) in &authorised {
@@ -1358,7 +1375,8 @@ impl Services {
             serde_json::json!({
                 "employer_id": app.employer_id,
                 "outcome": state.as_str(),
-                "authorisation_number": number,
+                "authorisation_number": number.as_ref().map(AuthorisationNumber::as_str),
+                "offset_code": offset_code,
                 unit.field(): total,
             }),
         ))
@@ -1367,6 +1385,20 @@ impl Services {
         tx.commit().await?;
         Ok(view)
     }
+}
+
+/// Payment mode of an application (R-APP): conguaglio unless the content declares direct
+/// payment (applications filed with the one-shot form carry no declaration: the default).
+pub(crate) fn pays_by_conguaglio(app: &ApplicationRow) -> Result<bool, ServiceError> {
+    let content = app
+        .content
+        .as_deref()
+        .map(crate::drafts::DraftContent::parse)
+        .transpose()?;
+    Ok(!matches!(
+        content.and_then(|c| c.declarations.payment_mode),
+        Some(crate::drafts::PaymentMode::PagamentoDiretto)
+    ))
 }
 
 /// R-APP-5: a worker cannot be in two live applications for the same days. Checked at

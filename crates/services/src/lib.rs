@@ -21,6 +21,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod checks;
+pub mod conguaglio;
 pub mod demo;
 pub mod drafts;
 mod error;

@@ -80,8 +80,8 @@ macro_rules! app_select {
     () => {
         "SELECT id, employer_id, unit_id, benefit, causale, kind, start_date, end_date, state, \
          ticket, protocol_number, submitted_at, authorisation_number, decided_at, decided_by, \
-         motivation, created_by, snapshot, created_at, updated_at, version, content, receipt_blob \
-         FROM applications "
+         motivation, created_by, snapshot, created_at, updated_at, version, content, receipt_blob, \
+         offset_code FROM applications "
     };
 }
 

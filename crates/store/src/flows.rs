@@ -205,11 +205,23 @@ impl NewFlowRecord {
     }
 }
 
+/// A fruito declaration of the conguaglio route (its lines are in the ledger).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FruitoDeclarationRow {
+    pub id: String,
+    pub unit_id: UnitId,
+    pub submitted_by: UserId,
+    pub submitted_at: DateTime<Utc>,
+    pub lines: i64,
+    pub hours_centi: i64,
+}
+
 /// An authorisation the flows of an employer are checked against.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FlowAuthorisationRow {
     pub application_id: ApplicationId,
     pub employer_id: EmployerId,
+    pub unit_id: UnitId,
     pub employer_cf: String,
     pub benefit: String,
     pub causale: String,
@@ -284,7 +296,7 @@ const FINISH_FLOW: &str = "UPDATE flows SET status = $2, finished_at = $3, recor
     WHERE id = $1 AND status = 'processing'";
 
 // Authorised applications of an employer, with what the checks need. Decided = authorised.
-const SELECT_AUTHORISATIONS: &str = "SELECT a.id AS application_id, a.employer_id, \
+const SELECT_AUTHORISATIONS: &str = "SELECT a.id AS application_id, a.employer_id, a.unit_id, \
     e.cf AS employer_cf, a.benefit, a.causale, a.start_date, a.end_date, a.authorisation_number, \
     a.ticket, a.decided_at, a.offset_code FROM applications a JOIN employers e ON e.id = a.employer_id \
     WHERE a.employer_id = $1 AND a.state IN ('authorised', 'partially_authorised') \
@@ -688,6 +700,17 @@ impl Tx {
         .await?
         .rows_affected());
         Ok(())
+    }
+
+    /// The fruito declarations of a UP, newest first.
+    pub async fn fruito_declarations(&mut self, unit: UnitId) -> Result<Vec<FruitoDeclarationRow>> {
+        Ok(on!(self, |c| sqlx::query_as(
+            "SELECT id, unit_id, submitted_by, submitted_at, lines, hours_centi \
+             FROM fruito_declarations WHERE unit_id = $1 ORDER BY submitted_at DESC, id DESC"
+        )
+        .bind(unit)
+        .fetch_all(c)
+        .await?))
     }
 
     /// Records a fruito declaration and posts its lines to the ledger.

@@ -409,6 +409,8 @@ pub struct ApplicationRow {
     pub content: Option<String>,
     /// Blob key of the receipt PDF rendered at submission.
     pub receipt_blob: Option<String>,
+    /// Offset code of the conguaglio route, issued with the authorisation (R-FLO-4).
+    pub offset_code: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

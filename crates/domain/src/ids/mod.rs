@@ -12,7 +12,7 @@ pub mod partita_iva;
 
 pub use codice_fiscale::{CodiceFiscale, Sex};
 pub use iban::Iban;
-pub use numbers::{AuthorisationNumber, ProtocolNumber, Ticket};
+pub use numbers::{AuthorisationNumber, OffsetCode, ProtocolNumber, Ticket};
 pub use partita_iva::{Matricola, PartitaIva};
 
 use std::fmt;
@@ -27,6 +27,7 @@ pub enum IdKind {
     Ticket,
     ProtocolNumber,
     AuthorisationNumber,
+    OffsetCode,
 }
 
 impl IdKind {
@@ -39,6 +40,7 @@ impl IdKind {
             IdKind::Ticket => "ticket",
             IdKind::ProtocolNumber => "protocol number",
             IdKind::AuthorisationNumber => "authorisation number",
+            IdKind::OffsetCode => "offset code",
         }
     }
     pub fn label_it(self) -> &'static str {
@@ -50,6 +52,7 @@ impl IdKind {
             IdKind::Ticket => "ticket",
             IdKind::ProtocolNumber => "numero di protocollo",
             IdKind::AuthorisationNumber => "numero di autorizzazione",
+            IdKind::OffsetCode => "codice di conguaglio",
         }
     }
 }

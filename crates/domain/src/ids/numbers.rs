@@ -7,6 +7,7 @@
 //! | [`Ticket`] | `TK` + year (4) + sequence (8 digits) + check letter | `TK202500000042X` |
 //! | [`ProtocolNumber`] | `INPS.<sede 4 digits>.<year>.<seq 7 digits>` | `INPS.4900.2025.0000123` |
 //! | [`AuthorisationNumber`] | `AUT.<sede 4 digits>.<year>.<seq 7 digits>` | `AUT.4900.2025.0000007` |
+//! | [`OffsetCode`] | `CG` + sede + year + seq of the authorisation + check letter | `CG490020250000007K` |
 //!
 //! The ticket check letter uses the codice fiscale odd/even algorithm over the
 //! 14 preceding characters, so a mistyped ticket is caught before lookup.
@@ -168,9 +169,94 @@ office_number!(
     "Authorisation number given with the decision: `AUT.<sede>.<year>.<seq7>`."
 );
 
+/// Offset code of the conguaglio route (R-FLO-4): issued with the authorisation of an
+/// application paid by conguaglio, quoted by the employer when it offsets the benefit
+/// against its contributions and in its fruito declarations. One per authorisation: the
+/// office, year and sequence of the authorisation number after `CG`, and a check letter
+/// (the ticket's odd/even algorithm over the 17 preceding characters) so that a mistyped
+/// code is caught before lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OffsetCode(String);
+id_newtype_impls!(OffsetCode);
+
+impl OffsetCode {
+    const FORMAT: &'static str =
+        "CG + office 4 digits + year 4 digits + sequence 7 digits + check letter";
+
+    /// The code of an authorisation.
+    pub fn for_authorisation(a: &AuthorisationNumber) -> Self {
+        let body = format!("CG{}{:04}{:07}", a.office_code(), a.year(), a.seq());
+        let check = odd_even_check(&body).unwrap_or('?');
+        Self(format!("{body}{check}"))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        const KIND: IdKind = IdKind::OffsetCode;
+        let s = normalise(KIND, raw)?;
+        require_len(KIND, &s, 18, "18")?;
+        if !s.is_ascii() || !s.starts_with("CG") || !s[2..17].bytes().all(|b| b.is_ascii_digit()) {
+            return Err(IdError::Format {
+                kind: KIND,
+                format: Self::FORMAT,
+            });
+        }
+        let expected = odd_even_check(&s[..17]).unwrap_or('?');
+        let found = s.as_bytes()[17] as char;
+        if expected != found {
+            return Err(IdError::WrongCheckCharacter {
+                kind: KIND,
+                expected,
+                found,
+            });
+        }
+        // The office, year and sequence must make an authorisation number.
+        let code = Self(s);
+        code.authorisation()?;
+        Ok(code)
+    }
+
+    /// The authorisation number the code was issued with.
+    pub fn authorisation(&self) -> Result<AuthorisationNumber, IdError> {
+        let s = &self.0;
+        AuthorisationNumber::new(
+            &s[2..6],
+            s[6..10].parse().unwrap_or_default(),
+            s[10..17].parse().unwrap_or_default(),
+        )
+        .map_err(|_| IdError::Format {
+            kind: IdKind::OffsetCode,
+            format: Self::FORMAT,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_offset_code_names_its_authorisation_and_catches_a_typo() {
+        // R-FLO-4: issued with the authorisation, one per authorisation.
+        let a = AuthorisationNumber::new("4900", 2025, 7).unwrap();
+        let c = OffsetCode::for_authorisation(&a);
+        assert!(c.as_str().starts_with("CG490020250000007"), "{c}");
+        assert_eq!(c.as_str().len(), 18);
+        assert_eq!(OffsetCode::parse(&c.as_str().to_lowercase()).unwrap(), c);
+        assert_eq!(c.authorisation().unwrap(), a);
+        let other =
+            OffsetCode::for_authorisation(&AuthorisationNumber::new("4900", 2025, 8).unwrap());
+        assert_ne!(other, c);
+        let typo = c.as_str().replacen("0000007", "0000001", 1);
+        assert!(matches!(
+            OffsetCode::parse(&typo),
+            Err(IdError::WrongCheckCharacter { .. })
+        ));
+        assert!(matches!(
+            OffsetCode::parse("AUT.4900.2025.0000007"),
+            Err(IdError::WrongLength { .. }) | Err(IdError::Format { .. })
+        ));
+        assert!(OffsetCode::parse("CG49002025000000é").is_err());
+    }
 
     #[test]
     fn ticket_roundtrip() {

@@ -2,6 +2,7 @@
 
 mod admin;
 mod applications;
+mod conguaglio;
 mod drafts;
 mod employers;
 mod flows;
@@ -50,6 +51,7 @@ pub const BASE: &str = "/api/v1";
         (name = "office", description = "Istruttoria della sede INPS"),
         (name = "flows", description = "Flussi per il pagamento diretto: invio, esiti, importi, eliminazione"),
         (name = "payments", description = "Lotti di pagamento SEPA della sede"),
+        (name = "conguaglio", description = "Conguaglio: dichiarazioni di fruito per unità produttiva (FIS e fondi)"),
         (name = "simulations", description = "Simulatore delle regole (calcolo puro, nulla viene memorizzato)"),
         (name = "status", description = "Stato del servizio"),
         (name = "admin", description = "Amministrazione: registro di audit"),
@@ -182,6 +184,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reference::router())
         .merge(simulations::router())
         .merge(flows::router())
+        .merge(conguaglio::router())
         .split_for_parts();
     Conventions::apply(&mut doc);
     (router, doc)
