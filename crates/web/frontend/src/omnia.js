@@ -10,6 +10,9 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
     if (!target || target.matches('[role="status"], [aria-live]')) return;
+    // A live filter (the findings of a flow) refreshes its results while the user types: the
+    // focus stays in the filter, the count in the results speaks (role="status").
+    if (target.hasAttribute("data-filtro-live")) return;
     var focus = target.querySelector("[data-focus-after-swap]") || target;
     if (!focus.hasAttribute("tabindex") && focus === target) {
       focus.setAttribute("tabindex", "-1");
