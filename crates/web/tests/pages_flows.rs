@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{PASSWORD, TestApp, spawn_app};
+use common::{PASSWORD, TestApp, spawn_app, spawn_app_with};
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
 
@@ -299,6 +299,32 @@ async fn bad_files_are_explained_next_to_the_field() {
     let token = app.login("datore.meccanica").await;
     let (_, list) = app.get(&token, "/api/v1/flows").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_file_over_the_limit_is_refused_next_to_the_field_and_the_server_goes_on() {
+    let app = spawn_app_with(omnia_web::WebConfig {
+        flow_max_bytes: 1000,
+        ..omnia_web::WebConfig::default()
+    })
+    .await;
+    let b = Browser::login(&app, "datore.meccanica").await;
+    let (status, _, html) = b
+        .upload(
+            &[("csrf_token", &b.csrf)],
+            Some(("flusso.xml", &[b' '; 5000])),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"flusso-error\""), "{html}");
+    assert!(
+        html.contains("Il file supera la dimensione massima ammessa (1000 byte)."),
+        "{html}"
+    );
+    assert_eq!(b.get("/flussi").await.0, 200);
+    let token = app.login("datore.meccanica").await;
+    let (_, list) = app.get(&token, "/api/v1/flows").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "nothing stored");
 }
 
 #[tokio::test]

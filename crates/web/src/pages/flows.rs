@@ -298,8 +298,12 @@ pub async fn upload(
                     }
                 };
                 let mut failed = false;
+                let mut too_large = false;
                 loop {
                     match field.chunk().await {
+                        // Past the limit the rest is read and dropped, so that the browser
+                        // gets the answer instead of a connection reset mid-upload.
+                        Ok(Some(_)) if too_large => {}
                         Ok(Some(chunk)) => match spool.write(&chunk).await {
                             Ok(()) => {}
                             Err(SpoolError::TooLarge { max }) => {
@@ -307,8 +311,7 @@ pub async fn upload(
                                     "Il file supera la dimensione massima ammessa ({}).",
                                     max_label(max)
                                 ));
-                                failed = true;
-                                break;
+                                too_large = true;
                             }
                             Err(SpoolError::Io(e)) => {
                                 tracing::error!(error = %e, "flow spool");
@@ -328,6 +331,9 @@ pub async fn upload(
                 }
                 if failed {
                     break;
+                }
+                if too_large {
+                    continue;
                 }
                 spooled = Some((spool, format));
             }

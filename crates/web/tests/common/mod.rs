@@ -17,12 +17,17 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(WebConfig::default()).await
+}
+
+/// [`spawn_app`] with another configuration (e.g. a small flow size limit).
+pub async fn spawn_app_with(config: WebConfig) -> TestApp {
     let db = fresh_db().await;
     let services = Services::new((*db).clone());
     omnia_services::demo::load(&services)
         .await
         .expect("demo data loads");
-    let state = AppState::new(services.clone(), WebConfig::default(), None);
+    let state = AppState::new(services.clone(), config, None);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
