@@ -147,6 +147,9 @@ pub struct FlowView {
     #[schema(value_type = String, example = "1162.46")]
     pub total_net: Decimal,
     pub confirmation_note: Option<String>,
+    /// Refused only for forceable findings: accepted if sent again with a confirmation
+    /// and a note (R-FLO-1).
+    pub awaiting_confirmation: bool,
     /// The check report (summary, counts, findings, outcome); in the detail only.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -272,6 +275,13 @@ impl From<&FlowRow> for FlowView {
             total_gross: money(r.total_gross_cents),
             total_net: money(r.total_net_cents),
             confirmation_note: r.confirmation_note.clone(),
+            // The stored report is compact JSON whose last key is the outcome; a string value
+            // cannot hold this unescaped text, so a substring test is exact and spares
+            // parsing every report of a list.
+            awaiting_confirmation: r.status == FlowStatus::Refused
+                && r.report
+                    .as_deref()
+                    .is_some_and(|j| j.contains("\"outcome\":{\"outcome\":\"needs_confirmation\"")),
             report: None,
         }
     }
@@ -971,6 +981,22 @@ impl Services {
     ) -> Result<PaymentBatchView, ServiceError> {
         let mut tx = self.db().read().await?;
         Ok(self.office_batch(&mut tx, o, id).await?.into())
+    }
+
+    /// The records of a batch of the office with their amounts per worker (R-AMT).
+    pub async fn payment_batch_records(
+        &self,
+        o: &OfficeScope,
+        id: &str,
+    ) -> Result<Vec<FlowRecordView>, ServiceError> {
+        let mut tx = self.db().read().await?;
+        self.office_batch(&mut tx, o, id).await?;
+        Ok(tx
+            .batch_records(id)
+            .await?
+            .into_iter()
+            .map(FlowRecordView::from)
+            .collect())
     }
 
     /// The batch as a SEPA credit transfer `pain.001.001.09` (one transaction per record,

@@ -192,7 +192,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// Whether a request is a (long, streaming) upload with its own size and time limits.
 pub fn is_upload(method: &axum::http::Method, path: &str) -> bool {
-    method == axum::http::Method::POST && flows::is_upload_path(path)
+    // `/flussi/invio` is the web page's upload of the same flows.
+    method == axum::http::Method::POST && (flows::is_upload_path(path) || path == "/flussi/invio")
 }
 
 /// `axum::Json` whose rejections are problem+json with a specific message.

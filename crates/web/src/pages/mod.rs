@@ -6,6 +6,7 @@
 
 mod admin;
 mod applications;
+mod flows;
 pub mod i18n;
 pub mod layout;
 mod login;
@@ -74,6 +75,23 @@ pub fn router() -> Router<AppState> {
         .route("/domande/{id}/ritiro", post(applications::withdraw))
         .route("/domande/{id}/decisione", post(applications::decide))
         .route("/istruttoria", get(applications::queue))
+        .route("/flussi", get(flows::list))
+        .route(
+            "/flussi/invio",
+            // The flow has its own size limit (`flow_max_bytes`), enforced while it streams.
+            get(flows::upload_form)
+                .post(flows::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/flussi/{id}", get(flows::detail))
+        .route(
+            "/flussi/{id}/record/{rid}/elimina",
+            get(flows::delete_form).post(flows::delete),
+        )
+        .route("/pagamenti", get(flows::batches).post(flows::create_batch))
+        .route("/pagamenti/{id}", get(flows::batch))
+        .route("/pagamenti/{id}/pain001.xml", get(flows::pain001))
+        .route("/pagamenti/{id}/pagato", post(flows::mark_paid))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/utenti", get(admin::users))
 }

@@ -1,0 +1,260 @@
+// Acceptance of the payment-data flow pages (issue 5, item 6) in headless Chromium with axe-core
+// on every flows page: an authorisation is made through the API, its flow is written with
+// `omnia flow generate --plan`, uploaded on /flussi/invio with the progress bar, accepted with its
+// amounts per worker; a second flow with a blocking and a forceable finding is refused and its
+// findings filtered live; a record is deleted after confirmation; the operator makes a payment
+// batch and downloads its pain.001.
+'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startServer, launchBrowser, checkA11y, REPO } = require('./harness');
+
+const PASSWORD = 'Omnia2026!';
+let server;
+let work;
+
+before(async () => {
+  server = await startServer();
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'omnia-browser-flows-'));
+});
+
+after(async () => {
+  if (server) await server.stop();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+function isoDate(days) {
+  const now = new Date();
+  const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() + days);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+async function api(method, url, token, body) {
+  const res = await fetch(`${server.baseUrl}${url}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function token(username) {
+  const r = await api('POST', '/api/v1/sessions', null, { username, password: PASSWORD });
+  assert.equal(r.status, 201, `login of ${username}`);
+  return r.body.token;
+}
+
+/** An authorised CIGO application of datore.meccanica for two workers, 40 hours each. */
+async function authorise() {
+  const employerToken = await token('datore.meccanica');
+  const list = await api('GET', '/api/v1/employers', employerToken);
+  const id = list.body.items.find((e) => e.name.includes('Meccanica')).id;
+  const employer = (await api('GET', `/api/v1/employers/${id}`, employerToken)).body;
+  const unit = employer.units[0];
+  const workers = employer.workers
+    .filter((w) => w.unit_id === unit.id && w.qualifica !== 'dirigente' && w.eligible && new Date(w.hire_date) < new Date(Date.now() - 60 * 864e5))
+    // The last two: the other browser tests file applications for the first ones in the same
+    // weeks, and on PostgreSQL they share the database (R-APP-5 refuses overlaps).
+    .slice(-2)
+    .map((w) => ({ cf: w.cf, hours: 40 }));
+  // A Monday at least a week ahead, for two weeks: on time and inside one month or two.
+  const today = new Date().getDay();
+  const start = ((8 - today) % 7 || 7) + 7;
+  const draft = await api('POST', `/api/v1/employers/${id}/applications`, employerToken, {
+    unit_id: unit.id,
+    benefit: 'cigo',
+    causale: 'MLC',
+    kind: 'sospensione',
+    start: isoDate(start),
+    end: isoDate(start + 11),
+    workers,
+  });
+  assert.equal(draft.status, 201, JSON.stringify(draft.body));
+  const sub = await api('POST', `/api/v1/applications/${draft.body.id}/submission`, employerToken, {});
+  assert.equal(sub.status, 200, JSON.stringify(sub.body));
+  const operatorToken = await token('operatore.milano');
+  const decided = await api('POST', `/api/v1/applications/${draft.body.id}/decision`, operatorToken, {
+    outcome: 'authorised',
+  });
+  assert.equal(decided.status, 200, JSON.stringify(decided.body));
+  return decided.body;
+}
+
+/** Writes the flow of the authorisation with `omnia flow generate --plan`; returns its path. */
+function generate(a, name, hours, iban) {
+  const plan = {
+    sender: a.employer.cf,
+    month: a.start.slice(0, 7),
+    employers: [
+      {
+        cf: a.employer.cf,
+        authorisation: a.authorisation_number,
+        benefit: 'cigo',
+        start: a.start,
+        end: a.end,
+        workers: a.workers.map((w, i) => ({
+          cf: w.cf,
+          name: w.name,
+          hours,
+          hourly_wage: '9.00',
+          ...(i === 0 && iban ? { iban } : {}),
+        })),
+      },
+    ],
+  };
+  const planPath = path.join(work, `${name}.json`);
+  const out = path.join(work, `${name}.xml`);
+  fs.writeFileSync(planPath, JSON.stringify(plan));
+  const bin =
+    process.env.OMNIA_BIN ||
+    path.join(process.env.CARGO_TARGET_DIR || path.join(REPO, 'target'), 'debug', 'omnia');
+  execFileSync(bin, ['flow', 'generate', '--plan', planPath, '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
+}
+
+async function mainText(page) {
+  return (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+}
+
+async function login(page, username) {
+  await page.goto(`${server.baseUrl}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.waitForLoadState('load');
+}
+
+/** Uploads a file on /flussi/invio and waits for the flow's page; returns the progress text
+ *  the live region showed last (kept in sessionStorage across the navigation). */
+async function upload(page, file) {
+  await page.goto(`${server.baseUrl}/flussi/invio`);
+  await page.setInputFiles('#flusso', file);
+  await page.getByRole('button', { name: 'Invia il flusso' }).click();
+  await page.waitForURL(/\/flussi\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+  await page.waitForLoadState('load');
+  return page.evaluate(() => sessionStorage.getItem('omnia-test-progress') || '');
+}
+
+test('flows: upload with progress, outcome, amounts, filtered findings, eliminazione, payment batch', async () => {
+  const a = await authorise();
+  const accepted = generate(a, 'accettato', '8');
+  // 70 hours each: over the 40 authorised (blocking); a German IBAN for one worker (forceable).
+  const refused = generate(a, 'rifiutato', '70', 'DE89370400440532013000');
+
+  const browser = await launchBrowser({ javaScriptEnabled: true });
+  // Records what the upload's live region says (the page navigates away when done).
+  await browser.context.addInitScript(() => {
+    document.addEventListener('DOMContentLoaded', () => {
+      const el = document.getElementById('avanzamento-testo');
+      if (!el) return;
+      new MutationObserver(() => {
+        const box = document.getElementById('avanzamento');
+        sessionStorage.setItem('omnia-test-progress', `${box && !box.hidden ? 'visible' : 'hidden'} ${el.textContent}`);
+      }).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+  });
+  const page = await browser.context.newPage();
+  try {
+    await login(page, 'datore.meccanica');
+    await page.goto(`${server.baseUrl}/flussi`);
+    await checkA11y(page, 'flussi: elenco vuoto');
+    await page.goto(`${server.baseUrl}/flussi/invio`);
+    await checkA11y(page, 'flussi: invio');
+    // The progress bar has a label.
+    assert.equal(await page.locator('label[for="avanzamento-barra"]').count(), 1, await mainText(page));
+
+    // Accepted: the progress reached 100 %, the outcome and the amounts per worker (R-AMT).
+    const progress = await upload(page, accepted);
+    assert.match(progress, /^visible 100%/, `the progress bar was shown: ${progress}`);
+    let text = await mainText(page);
+    assert.match(text, /Esito: accettato/, text);
+    // 80 % × 9.00 € × 8 h = 57,60 € gross, 54,24 € net.
+    const amounts = page.locator('#tabella-record');
+    assert.match(await amounts.innerText(), /57,60 €/);
+    assert.match(await amounts.innerText(), /54,24 €/);
+    assert.match(await amounts.innerText(), new RegExp(a.workers[0].cf));
+    await checkA11y(page, 'flussi: accettato con importi');
+    const acceptedUrl = page.url();
+
+    // Eliminazione of one record, after a confirmation page.
+    await page.locator('#tabella-record a', { hasText: 'Elimina' }).first().click();
+    await page.waitForLoadState('load');
+    await checkA11y(page, 'flussi: conferma eliminazione');
+    await page.getByRole('button', { name: "Conferma l'eliminazione" }).click();
+    await page.waitForLoadState('load');
+    text = await mainText(page);
+    assert.match(text, /Record eliminato/, text);
+    assert.match(await amounts.innerText(), /eliminato/);
+
+    // Refused: the findings, filtered live by severity and by worker.
+    await upload(page, refused);
+    text = await mainText(page);
+    assert.match(text, /Esito: rifiutato/, text);
+    await checkA11y(page, 'flussi: rifiutato con rilievi');
+    const rows = page.locator('#tabella-rilievi tbody tr');
+    const codes = async () => (await rows.locator('th').allInnerTexts()).map((s) => s.trim());
+    assert.ok((await codes()).includes('CA01'), `blocking finding listed: ${await codes()}`);
+    assert.ok((await codes()).includes('CG06'), `forceable finding listed: ${await codes()}`);
+    await page.selectOption('#filtro-gravita', 'forceable');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#tabella-rilievi tbody th')].every((th) => th.textContent.trim() === 'CG06'),
+    );
+    assert.match(page.url(), /gravita=forceable/, 'the filter is in the address');
+    await page.selectOption('#filtro-gravita', '');
+    await page.fill('#filtro-testo', a.workers[1].cf);
+    await page.waitForFunction(
+      (cf) => {
+        const cells = [...document.querySelectorAll('#tabella-rilievi tbody tr')];
+        return cells.length > 0 && cells.every((tr) => tr.textContent.includes(cf));
+      },
+      a.workers[1].cf,
+    );
+    await checkA11y(page, 'flussi: rilievi filtrati');
+    await page.goto(`${server.baseUrl}/flussi`);
+    text = await mainText(page);
+    assert.match(text, /accettato/);
+    assert.match(text, /rifiutato/);
+    await checkA11y(page, 'flussi: elenco');
+
+    // English is available.
+    await page.goto(`${server.baseUrl}/lingua?l=en&next=${encodeURIComponent(new URL(acceptedUrl).pathname)}`);
+    await page.waitForLoadState('load');
+    assert.match(await mainText(page), /Outcome: accepted/);
+    await checkA11y(page, 'flows: accepted (English)');
+    await page.goto(`${server.baseUrl}/lingua?l=it&next=/flussi`);
+
+    // The operator: a payment batch with the accepted record, its pain.001, paid.
+    await page.getByRole('button', { name: 'Esci' }).click();
+    await page.waitForLoadState('load');
+    await login(page, 'operatore.milano');
+    await page.goto(`${server.baseUrl}/pagamenti`);
+    await checkA11y(page, 'pagamenti: elenco');
+    await page.getByRole('button', { name: 'Crea il lotto' }).click();
+    await page.waitForURL(/\/pagamenti\/[0-9a-f-]{36}$/);
+    text = await mainText(page);
+    assert.match(text, /in pagamento/, text);
+    assert.match(await page.locator('#tabella-record').innerText(), /54,24 €/);
+    await checkA11y(page, 'pagamenti: lotto');
+    const pain = await page.request.get(`${page.url()}/pain001.xml`);
+    assert.equal(pain.status(), 200);
+    assert.match(await pain.text(), /pain\.001\.001\.09/);
+    await page.getByRole('button', { name: 'Segna come pagato' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await mainText(page), /Lotto segnato come pagato/);
+    await checkA11y(page, 'pagamenti: lotto pagato');
+
+    assert.deepEqual(browser.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
