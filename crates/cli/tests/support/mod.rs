@@ -39,10 +39,7 @@ pub async fn authorised_application(s: &Services) -> ApplicationView {
             .iter()
             .filter(|w| w.unit_id == unit && w.eligible)
             .take(3)
-            .map(|w| RequestedWorker {
-                worker_id: w.id,
-                hours: 40,
-            })
+            .map(|w| RequestedWorker::hours(w.id, 40))
             .collect(),
     };
     let draft = s.create_draft(&scope, input).await.unwrap();
