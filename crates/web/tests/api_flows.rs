@@ -129,3 +129,58 @@ async fn a_body_over_the_limit_is_413_and_the_server_goes_on() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["items"].as_array().unwrap().len(), 0, "nothing stored");
 }
+
+#[tokio::test]
+async fn a_body_cut_mid_upload_stores_nothing_and_frees_the_sender_for_the_next_flow() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let token = app.login("datore.meccanica").await;
+    let example = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/flows/examples/flusso-esempio.xml"
+    ))
+    .unwrap();
+    // Declares the whole file, sends half of it, then the connection drops.
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/flows HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/xml\r\nContent-Length: {}\r\n\r\n",
+        example.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+        .write_all(&example[..example.len() / 2])
+        .await
+        .unwrap();
+    stream.flush().await.unwrap();
+    drop(stream);
+
+    // The server is fine and nothing was stored (R-FLO-1: a flow is all or nothing). The
+    // sender's lock is released, so the next flow is checked, not refused with 409 (let the
+    // server notice the dropped connection first).
+    let mut outcome = 409;
+    for _ in 0..50 {
+        let (status, list) = app.get(&token, "/api/v1/flows").await;
+        assert_eq!(status, 200);
+        assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
+        let r = app
+            .client
+            .post(app.url("/api/v1/flows"))
+            .bearer_auth(&token)
+            .header("content-type", "application/xml")
+            .body(example.clone())
+            .send()
+            .await
+            .unwrap();
+        outcome = r.status().as_u16();
+        if outcome != 409 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        matches!(outcome, 201 | 422),
+        "the whole file is checked once the cut upload is gone: {outcome}"
+    );
+}
