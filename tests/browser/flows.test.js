@@ -187,8 +187,8 @@ test('flows: upload with progress, outcome, amounts, filtered findings, eliminaz
     assert.match(text, /Esito: accettato/, text);
     // 80 % × 9.00 € × 8 h = 57,60 € gross, 54,24 € net.
     const amounts = page.locator('#tabella-record');
-    assert.match(await amounts.innerText(), /57,60 €/);
-    assert.match(await amounts.innerText(), /54,24 €/);
+    assert.match(await amounts.innerText(), /57,60\s€/);
+    assert.match(await amounts.innerText(), /54,24\s€/);
     assert.match(await amounts.innerText(), new RegExp(a.workers[0].cf));
     await checkA11y(page, 'flussi: accettato con importi');
     const acceptedUrl = page.url();
@@ -250,7 +250,7 @@ test('flows: upload with progress, outcome, amounts, filtered findings, eliminaz
     await page.waitForURL(/\/pagamenti\/[0-9a-f-]{36}$/);
     text = await mainText(page);
     assert.match(text, /in pagamento/, text);
-    assert.match(await page.locator('#tabella-record').innerText(), /54,24 €/);
+    assert.match(await page.locator('#tabella-record').innerText(), /54,24\s€/);
     await checkA11y(page, 'pagamenti: lotto');
     const pain = await page.request.get(`${page.url()}/pain001.xml`);
     assert.equal(pain.status(), 200);

@@ -234,8 +234,8 @@ async fn an_accepted_upload_shows_the_outcome_and_the_amounts_per_worker() {
     assert_eq!(status, 200);
     assert!(html.contains("Esito: accettato"), "{html}");
     // R-AMT-1: 80 % × 9.00 € × 16 h = 115,20 € gross; net 108,47 € (5.84 % withheld).
-    assert!(html.contains("115,20 €"), "gross per worker");
-    assert!(html.contains("108,47 €"), "net per worker");
+    assert!(html.contains("115,20\u{a0}€"), "gross per worker");
+    assert!(html.contains("108,47\u{a0}€"), "net per worker");
     let worker = a["workers"][0]["cf"].as_str().unwrap();
     assert!(html.contains(worker));
     // The list shows it, in Rome time, with its outcome.
@@ -532,10 +532,9 @@ async fn a_record_is_deleted_after_confirmation_until_it_is_in_payment_then_paid
     let batch = location.unwrap();
     let (_, html) = operator.get(&batch).await;
     assert!(html.contains("in pagamento"), "{html}");
-    assert!(
-        html.contains("108,47") || html.contains("€"),
-        "per-worker amounts"
-    );
+    // R-AMT-1: 80 % × 9.00 € × 8 h = 57,60 € gross, 54,24 € net, for the record left.
+    assert!(html.contains("57,60\u{a0}€"), "per-worker amounts: {html}");
+    assert!(html.contains("54,24\u{a0}€"));
     let r = operator
         .client
         .get(format!("{}{batch}/pain001.xml", app.base))
