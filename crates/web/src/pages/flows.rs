@@ -193,7 +193,9 @@ struct UploadPage {
 }
 
 fn max_label(max: u64) -> String {
-    if max >= 1 << 20 {
+    if max >= 1 << 30 && max % (1 << 30) == 0 {
+        format!("{} GB", max >> 30)
+    } else if max >= 1 << 20 {
         format!("{} MB", max >> 20)
     } else if max >= 1 << 10 {
         format!("{} KB", max >> 10)
@@ -1122,6 +1124,13 @@ mod tests {
         assert_eq!(euro(Decimal::new(11520, 2)), "115,20\u{a0}€");
         assert_eq!(euro(Decimal::new(100000000, 2)), "1.000.000,00\u{a0}€");
         assert_eq!(euro(Decimal::ZERO), "0,00\u{a0}€");
+    }
+
+    #[test]
+    fn the_size_limit_reads_in_the_largest_whole_unit() {
+        assert_eq!(max_label(1 << 30), "1 GB");
+        assert_eq!(max_label(10 << 20), "10 MB");
+        assert_eq!(max_label(1000), "1000 byte");
     }
 
     #[test]
