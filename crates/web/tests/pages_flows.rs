@@ -411,6 +411,43 @@ async fn the_findings_filter_by_severity_code_and_text_without_javascript() {
 }
 
 #[tokio::test]
+async fn a_long_findings_list_is_paginated_on_the_server() {
+    let app = spawn_app().await;
+    let b = Browser::login(&app, "datore.meccanica").await;
+    // 120 records of employers and authorisations unknown to the platform: a finding each
+    // at least, more than two pages of 50.
+    let month = omnia_flows::values::parse_month("2026-10").unwrap();
+    let mut body = Vec::new();
+    omnia_flows::generate::generate(
+        &omnia_flows::generate::GenerateOptions::new(120, month),
+        &mut body,
+        None,
+    )
+    .unwrap();
+    let (_, location, _) = b
+        .upload(&[("csrf_token", &b.csrf)], Some(("flusso.xml", &body)))
+        .await;
+    let path = flow_path(location);
+    let rows = |html: &str| {
+        let t = &html[html.find("id=\"tabella-rilievi\"").unwrap()..];
+        t[..t.find("</table>").unwrap()].matches("<tr>").count() - 1
+    };
+    let (_, first) = b.get(&path).await;
+    assert!(first.contains("pagina 1 / "), "{first}");
+    assert_eq!(rows(&first), 50);
+    assert!(
+        first.contains("pagina=2#rilievi"),
+        "a link to the next page"
+    );
+    let (_, second) = b.get(&format!("{path}?pagina=2")).await;
+    assert!(second.contains("pagina 2 / "));
+    // Past the end: the last page.
+    let (_, last) = b.get(&format!("{path}?pagina=999")).await;
+    assert!(!last.contains("pagina=1000"));
+    assert!(rows(&last) >= 1);
+}
+
+#[tokio::test]
 async fn another_employer_gets_not_found_and_operators_have_no_flow_pages() {
     let app = spawn_app().await;
     let a = authorised(&app).await;
