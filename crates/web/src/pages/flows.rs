@@ -193,7 +193,7 @@ struct UploadPage {
 }
 
 fn max_label(max: u64) -> String {
-    if max >= 1 << 30 && max % (1 << 30) == 0 {
+    if max >= 1 << 30 && max.is_multiple_of(1 << 30) {
         format!("{} GB", max >> 30)
     } else if max >= 1 << 20 {
         format!("{} MB", max >> 20)
