@@ -90,6 +90,13 @@ async function authorise() {
   return decided.body;
 }
 
+/** One authorisation for the whole file (a second one for the same workers would overlap). */
+let authorisation;
+async function authorised() {
+  if (!authorisation) authorisation = await authorise();
+  return authorisation;
+}
+
 /** Writes the flow of the authorisation with `omnia flow generate --plan`; returns its path. */
 function generate(a, name, hours, iban) {
   const plan = {
@@ -146,7 +153,7 @@ async function upload(page, file) {
 }
 
 test('flows: upload with progress, outcome, amounts, filtered findings, eliminazione, payment batch', async () => {
-  const a = await authorise();
+  const a = await authorised();
   const accepted = generate(a, 'accettato', '8');
   // 70 hours each: over the 40 authorised (blocking); a German IBAN for one worker (forceable).
   const refused = generate(a, 'rifiutato', '70', 'DE89370400440532013000');
@@ -180,8 +187,8 @@ test('flows: upload with progress, outcome, amounts, filtered findings, eliminaz
     assert.match(text, /Esito: accettato/, text);
     // 80 % × 9.00 € × 8 h = 57,60 € gross, 54,24 € net.
     const amounts = page.locator('#tabella-record');
-    assert.match(await amounts.innerText(), /57,60 €/);
-    assert.match(await amounts.innerText(), /54,24 €/);
+    assert.match(await amounts.innerText(), /57,60\s€/);
+    assert.match(await amounts.innerText(), /54,24\s€/);
     assert.match(await amounts.innerText(), new RegExp(a.workers[0].cf));
     await checkA11y(page, 'flussi: accettato con importi');
     const acceptedUrl = page.url();
@@ -243,7 +250,7 @@ test('flows: upload with progress, outcome, amounts, filtered findings, eliminaz
     await page.waitForURL(/\/pagamenti\/[0-9a-f-]{36}$/);
     text = await mainText(page);
     assert.match(text, /in pagamento/, text);
-    assert.match(await page.locator('#tabella-record').innerText(), /54,24 €/);
+    assert.match(await page.locator('#tabella-record').innerText(), /54,24\s€/);
     await checkA11y(page, 'pagamenti: lotto');
     const pain = await page.request.get(`${page.url()}/pain001.xml`);
     assert.equal(pain.status(), 200);
@@ -253,6 +260,36 @@ test('flows: upload with progress, outcome, amounts, filtered findings, eliminaz
     assert.match(await mainText(page), /Lotto segnato come pagato/);
     await checkA11y(page, 'pagamenti: lotto pagato');
 
+    assert.deepEqual(browser.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('flows without JavaScript: the plain form uploads, the filter is a GET form', async () => {
+  const a = await authorised();
+  const refused = generate(a, 'senza-js', '70', 'DE89370400440532013000');
+  const browser = await launchBrowser({ javaScriptEnabled: false });
+  const page = await browser.context.newPage();
+  try {
+    await login(page, 'datore.meccanica');
+    await page.goto(`${server.baseUrl}/flussi/invio`);
+    // A file of another type is explained next to the field.
+    const wrong = path.join(work, 'flusso.pdf');
+    fs.writeFileSync(wrong, '%PDF-1.7\n');
+    await page.setInputFiles('#flusso', wrong);
+    await page.getByRole('button', { name: 'Invia il flusso' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('#flusso-error').innerText(), /Tipo di file non ammesso/);
+    await page.setInputFiles('#flusso', refused);
+    await page.getByRole('button', { name: 'Invia il flusso' }).click();
+    await page.waitForURL(/\/flussi\/[0-9a-f-]{36}$/);
+    assert.match(await mainText(page), /Esito: rifiutato/);
+    await page.selectOption('#filtro-codice', 'CG06');
+    await page.getByRole('button', { name: 'Filtra' }).click();
+    await page.waitForURL(/codice=CG06/);
+    const codes = (await page.locator('#tabella-rilievi tbody th').allInnerTexts()).map((s) => s.trim());
+    assert.ok(codes.length > 0 && codes.every((c) => c === 'CG06'), `only CG06: ${codes}`);
     assert.deepEqual(browser.problems, []);
   } finally {
     await browser.close();

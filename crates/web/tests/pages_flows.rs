@@ -234,8 +234,8 @@ async fn an_accepted_upload_shows_the_outcome_and_the_amounts_per_worker() {
     assert_eq!(status, 200);
     assert!(html.contains("Esito: accettato"), "{html}");
     // R-AMT-1: 80 % × 9.00 € × 16 h = 115,20 € gross; net 108,47 € (5.84 % withheld).
-    assert!(html.contains("115,20 €"), "gross per worker");
-    assert!(html.contains("108,47 €"), "net per worker");
+    assert!(html.contains("115,20\u{a0}€"), "gross per worker");
+    assert!(html.contains("108,47\u{a0}€"), "net per worker");
     let worker = a["workers"][0]["cf"].as_str().unwrap();
     assert!(html.contains(worker));
     // The list shows it, in Rome time, with its outcome.
@@ -411,6 +411,43 @@ async fn the_findings_filter_by_severity_code_and_text_without_javascript() {
 }
 
 #[tokio::test]
+async fn a_long_findings_list_is_paginated_on_the_server() {
+    let app = spawn_app().await;
+    let b = Browser::login(&app, "datore.meccanica").await;
+    // 120 records of employers and authorisations unknown to the platform: a finding each
+    // at least, more than two pages of 50.
+    let month = omnia_flows::values::parse_month("2026-10").unwrap();
+    let mut body = Vec::new();
+    omnia_flows::generate::generate(
+        &omnia_flows::generate::GenerateOptions::new(120, month),
+        &mut body,
+        None,
+    )
+    .unwrap();
+    let (_, location, _) = b
+        .upload(&[("csrf_token", &b.csrf)], Some(("flusso.xml", &body)))
+        .await;
+    let path = flow_path(location);
+    let rows = |html: &str| {
+        let t = &html[html.find("id=\"tabella-rilievi\"").unwrap()..];
+        t[..t.find("</table>").unwrap()].matches("<tr>").count() - 1
+    };
+    let (_, first) = b.get(&path).await;
+    assert!(first.contains("pagina 1 / "), "{first}");
+    assert_eq!(rows(&first), 50);
+    assert!(
+        first.contains("pagina=2#rilievi"),
+        "a link to the next page"
+    );
+    let (_, second) = b.get(&format!("{path}?pagina=2")).await;
+    assert!(second.contains("pagina 2 / "));
+    // Past the end: the last page.
+    let (_, last) = b.get(&format!("{path}?pagina=999")).await;
+    assert!(!last.contains("pagina=1000"));
+    assert!(rows(&last) >= 1);
+}
+
+#[tokio::test]
 async fn another_employer_gets_not_found_and_operators_have_no_flow_pages() {
     let app = spawn_app().await;
     let a = authorised(&app).await;
@@ -532,10 +569,9 @@ async fn a_record_is_deleted_after_confirmation_until_it_is_in_payment_then_paid
     let batch = location.unwrap();
     let (_, html) = operator.get(&batch).await;
     assert!(html.contains("in pagamento"), "{html}");
-    assert!(
-        html.contains("108,47") || html.contains("€"),
-        "per-worker amounts"
-    );
+    // R-AMT-1: 80 % × 9.00 € × 8 h = 57,60 € gross, 54,24 € net, for the record left.
+    assert!(html.contains("57,60\u{a0}€"), "per-worker amounts: {html}");
+    assert!(html.contains("54,24\u{a0}€"));
     let r = operator
         .client
         .get(format!("{}{batch}/pain001.xml", app.base))

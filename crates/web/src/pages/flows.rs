@@ -32,7 +32,7 @@ const FINDINGS_PER_PAGE: usize = 50;
 
 // ---- formatting ------------------------------------------------------------------------
 
-/// Euro the Italian way: `1.234,56 €`.
+/// Euro the Italian way: `1.234,56 €` (a no-break space keeps the sign with the number).
 fn euro(d: Decimal) -> String {
     let d = d.round_dp(2);
     let negative = d.is_sign_negative() && !d.is_zero();
@@ -45,7 +45,7 @@ fn euro(d: Decimal) -> String {
         }
         grouped.push(c);
     }
-    format!("{}{grouped},{frac} €", if negative { "-" } else { "" })
+    format!("{}{grouped},{frac}\u{a0}€", if negative { "-" } else { "" })
 }
 
 /// Hours the Italian way: `16,00`.
@@ -193,7 +193,9 @@ struct UploadPage {
 }
 
 fn max_label(max: u64) -> String {
-    if max >= 1 << 20 {
+    if max >= 1 << 30 && max.is_multiple_of(1 << 30) {
+        format!("{} GB", max >> 30)
+    } else if max >= 1 << 20 {
         format!("{} MB", max >> 20)
     } else if max >= 1 << 10 {
         format!("{} KB", max >> 10)
@@ -1118,10 +1120,17 @@ mod tests {
 
     #[test]
     fn euro_amounts_are_written_the_italian_way() {
-        assert_eq!(euro(Decimal::new(123456, 2)), "1.234,56 €");
-        assert_eq!(euro(Decimal::new(11520, 2)), "115,20 €");
-        assert_eq!(euro(Decimal::new(100000000, 2)), "1.000.000,00 €");
-        assert_eq!(euro(Decimal::ZERO), "0,00 €");
+        assert_eq!(euro(Decimal::new(123456, 2)), "1.234,56\u{a0}€");
+        assert_eq!(euro(Decimal::new(11520, 2)), "115,20\u{a0}€");
+        assert_eq!(euro(Decimal::new(100000000, 2)), "1.000.000,00\u{a0}€");
+        assert_eq!(euro(Decimal::ZERO), "0,00\u{a0}€");
+    }
+
+    #[test]
+    fn the_size_limit_reads_in_the_largest_whole_unit() {
+        assert_eq!(max_label(1 << 30), "1 GB");
+        assert_eq!(max_label(10 << 20), "10 MB");
+        assert_eq!(max_label(1000), "1000 byte");
     }
 
     #[test]
