@@ -24,7 +24,7 @@ command -v xmllint >/dev/null || { echo "xmllint missing: apt-get install libxml
 [ -x /usr/bin/time ] || { echo "/usr/bin/time missing: apt-get install time" >&2; exit 2; }
 
 cargo build --release -p omnia >&2
-BIN=target/release/omnia
+BIN="${CARGO_TARGET_DIR:-target}/release/omnia"
 
 if [ ! -s "$FLOW" ] || [ ! -s "$AUTH" ]; then
   echo "generating $RECORDS records → $FLOW" >&2
