@@ -562,3 +562,47 @@ async fn records_can_be_deleted_or_replaced_until_they_are_in_payment_then_paid(
     let now = w.s.flow_records(&p, &f.flow.id).await.unwrap();
     assert_eq!(now[2].state, RecordState::Paid, "the employer sees it paid");
 }
+
+#[tokio::test]
+async fn the_demo_served_on_a_fresh_start_has_an_accepted_and_a_refused_flow_and_a_paid_batch() {
+    let db = fresh_db().await;
+    let s = Services::new(db.db().clone());
+    let report = demo::load_with_flows(&s).await.expect("demo data loads");
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!((report.flows, report.payment_batches), (2, 1));
+    let p = s
+        .principal_by_username("datore.meccanica")
+        .await
+        .unwrap()
+        .unwrap();
+    let flows = s.flows_for(&p).await.unwrap();
+    let status: Vec<FlowStatus> = flows.iter().map(|f| f.status).collect();
+    assert!(status.contains(&FlowStatus::Accepted), "{status:?}");
+    assert!(status.contains(&FlowStatus::Refused), "{status:?}");
+    let refused = flows
+        .iter()
+        .find(|f| f.status == FlowStatus::Refused)
+        .unwrap();
+    let refused = s.flow(&p, &refused.id).await.unwrap();
+    let report = refused.report.unwrap();
+    assert!(report["counts"].get("CP04").is_some(), "{report}");
+    let accepted = flows
+        .iter()
+        .find(|f| f.status == FlowStatus::Accepted)
+        .unwrap();
+    // R-FLO-4: the batch is paid and the employer sees its workers paid.
+    for r in s.flow_records(&p, &accepted.id).await.unwrap() {
+        assert_eq!(r.state, RecordState::Paid);
+    }
+    let op = s
+        .principal_by_username("operatore.milano")
+        .await
+        .unwrap()
+        .unwrap();
+    let batches = s
+        .payment_batches(&s.office_scope(&op).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].status, omnia_store::BatchStatus::Paid);
+}

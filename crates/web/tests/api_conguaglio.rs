@@ -165,14 +165,14 @@ async fn a_fis_authorisation_by_conguaglio_gets_an_offset_code_and_its_declarati
 async fn cigo_is_not_declared_and_strangers_operators_and_other_media_types_are_refused() {
     let app = spawn_app().await;
     let token = app.login("datore.meccanica").await;
-    // The demo's authorised CIGO application of Meccanica Padana has its offset code too.
     let p = app
         .services
         .principal_by_username("datore.meccanica")
         .await
         .unwrap()
         .unwrap();
-    let summary = app
+    // The demo's authorised CIGO application of Meccanica Padana is paid directly: no code.
+    let direct = app
         .services
         .applications_for(&p)
         .await
@@ -180,7 +180,40 @@ async fn cigo_is_not_declared_and_strangers_operators_and_other_media_types_are_
         .into_iter()
         .find(|a| a.authorisation_number.is_some())
         .expect("an authorised demo application");
-    let a = app.services.application(&p, summary.id).await.unwrap();
+    let direct = app.services.application(&p, direct.id).await.unwrap();
+    assert_eq!(direct.offset_code, None, "direct payment");
+    // A CIGO application filed with the one-shot form: conguaglio, the default (R-APP).
+    let employer = app.employer_named(&token, "Meccanica").await;
+    let draft = app.create_draft(&token, &employer).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .post(
+            &token,
+            &format!("/api/v1/applications/{id}/submission"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let op = app
+        .services
+        .principal_by_username("operatore.milano")
+        .await
+        .unwrap()
+        .unwrap();
+    let a = app
+        .services
+        .decide(
+            &app.services.office_scope(&op).unwrap(),
+            id.parse().unwrap(),
+            Decision {
+                outcome: Outcome::Authorised,
+                motivation: None,
+                hours: None,
+                days: None,
+            },
+        )
+        .await
+        .unwrap();
     let code = a.offset_code.clone().expect("offset code");
     let unit = a.unit.id.0;
     let csv = format!(
