@@ -171,16 +171,48 @@ async fn cigo_is_not_declared_and_strangers_operators_and_other_media_types_are_
         .await
         .unwrap()
         .unwrap();
-    // The demo's authorised CIGO application of Meccanica Padana is paid directly: no code.
-    let direct = app
+    // Direct payment (declared with the financial difficulty, R-APP): no offset code. The
+    // demo's guided CIGO draft of Meccanica Padana, switched to direct payment.
+    let mut guided = None;
+    for a in app.services.applications_for(&p).await.unwrap() {
+        let v = app.services.application(&p, a.id).await.unwrap();
+        if v.state == omnia_services::ApplicationState::Draft && v.content.is_some() {
+            guided = Some(v);
+            break;
+        }
+    }
+    let guided = guided.expect("the demo's guided draft");
+    let mut declarations = guided.content.clone().unwrap().declarations;
+    declarations.payment_mode = Some(omnia_services::PaymentMode::PagamentoDiretto);
+    declarations.financial_difficulty = true;
+    let guided = app
         .services
-        .applications_for(&p)
+        .save_declarations(&p, guided.id, guided.version, declarations)
+        .await
+        .unwrap();
+    app.services.submit(&p, guided.id).await.unwrap();
+    let op = app
+        .services
+        .principal_by_username("operatore.milano")
         .await
         .unwrap()
-        .into_iter()
-        .find(|a| a.authorisation_number.is_some())
-        .expect("an authorised demo application");
-    let direct = app.services.application(&p, direct.id).await.unwrap();
+        .unwrap();
+    let office = app.services.office_scope(&op).unwrap();
+    let direct = app
+        .services
+        .decide(
+            &office,
+            guided.id,
+            Decision {
+                outcome: Outcome::Authorised,
+                motivation: None,
+                hours: None,
+                days: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(direct.authorisation_number.is_some());
     assert_eq!(direct.offset_code, None, "direct payment");
     // A CIGO application filed with the one-shot form: conguaglio, the default (R-APP).
     let employer = app.employer_named(&token, "Meccanica").await;
@@ -194,16 +226,10 @@ async fn cigo_is_not_declared_and_strangers_operators_and_other_media_types_are_
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let op = app
-        .services
-        .principal_by_username("operatore.milano")
-        .await
-        .unwrap()
-        .unwrap();
     let a = app
         .services
         .decide(
-            &app.services.office_scope(&op).unwrap(),
+            &office,
             id.parse().unwrap(),
             Decision {
                 outcome: Outcome::Authorised,
