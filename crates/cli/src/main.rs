@@ -178,7 +178,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo(args) => {
             let services = args.services().await?;
-            let report = omnia_services::demo::load(&services).await?;
+            let report = omnia_services::demo::load_with_flows(&services).await?;
             tracing::info!(?report, "demo data");
         }
         Command::Serve(args) => {
@@ -186,7 +186,7 @@ async fn main() -> anyhow::Result<()> {
             services.load_reference_versions().await?;
             services.spawn_reference_refresh(std::time::Duration::from_secs(60));
             if args.demo || args.db.is_default() {
-                let report = omnia_services::demo::load(&services).await?;
+                let report = omnia_services::demo::load_with_flows(&services).await?;
                 tracing::info!(?report, "demo data");
             }
             let config = WebConfig {

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::auth::hash_password;
 
+mod flows;
 mod guided;
 use crate::{
     Decision, NewApplication, Outcome, Principal, RequestedWorker, ServiceError, Services,
@@ -41,6 +42,9 @@ pub struct DemoReport {
     pub applications: usize,
     /// Guided drafts, one per benefit family, complete up to the review ([`guided`]).
     pub guided_drafts: usize,
+    /// Payment-data flows (one accepted, one refused) and payment batches paid ([`flows`]).
+    pub flows: usize,
+    pub payment_batches: usize,
     /// Demo applications that the current rules refused (logged; the registry and the users
     /// are loaded regardless, so a rule change never stops the app from starting).
     pub skipped: Vec<String>,
@@ -692,6 +696,29 @@ pub async fn load(s: &Services) -> Result<DemoReport, ServiceError> {
     report.guided_drafts = guided;
     report.skipped.extend(skipped);
     tracing::info!(?report, "demo data loaded");
+    Ok(report)
+}
+
+/// [`load`], then the demo payment-data flows and a paid payment batch ([`flows`]): what
+/// `omnia serve` and `omnia demo` load, so the flow and payment pages show something on a
+/// fresh start. Tests use [`load`], whose flow tables start empty.
+pub async fn load_with_flows(s: &Services) -> Result<DemoReport, ServiceError> {
+    let mut report = load(s).await?;
+    if !report.loaded {
+        return Ok(report);
+    }
+    match flows::demo_flows(s).await {
+        Ok((f, b)) => (report.flows, report.payment_batches) = (f, b),
+        Err(e) => {
+            tracing::warn!(error = %e, "demo flows skipped");
+            report.skipped.push(format!("flows: {e}"));
+        }
+    }
+    tracing::info!(
+        flows = report.flows,
+        batches = report.payment_batches,
+        "demo flows loaded"
+    );
     Ok(report)
 }
 

@@ -94,6 +94,12 @@ impl World {
         }
     }
 
+    /// Sends the XML flow of `plan` as `datore.meccanica`.
+    async fn send(&self, plan: &Plan) -> Result<flows::SubmittedFlow, ServiceError> {
+        self.submit("datore.meccanica", &xml(plan), FlowFormat::Xml, None)
+            .await
+    }
+
     async fn count(&self, sql: &str) -> i64 {
         let mut tx = self.db.read().await.unwrap();
         tx.count_for_tests(sql).await.unwrap()
@@ -169,6 +175,13 @@ fn xml(p: &Plan) -> Vec<u8> {
     out
 }
 
+fn assert_conflict(e: &ServiceError, expected: &str) {
+    assert!(
+        matches!(e, ServiceError::Conflict { code, .. } if *code == expected),
+        "{e:?}"
+    );
+}
+
 fn codes(f: &flows::SubmittedFlow) -> Vec<String> {
     f.flow.report.as_ref().unwrap()["counts"]
         .as_object()
@@ -185,15 +198,7 @@ const LEDGER: &str = "SELECT COUNT(*) FROM fruito_ledger";
 async fn an_accepted_flow_stores_its_records_amounts_and_ledger_postings() {
     let w = World::new().await;
     let a = w.authorised().await;
-    let f = w
-        .submit(
-            "datore.meccanica",
-            &xml(&plan(&a, "16")),
-            FlowFormat::Xml,
-            None,
-        )
-        .await
-        .unwrap();
+    let f = w.send(&plan(&a, "16")).await.unwrap();
     assert!(f.accepted, "{:?}", f.flow.report);
     assert_eq!(f.flow.records, 3);
     // R-AMT-1: 80 % × 9.00 € × 16 h = 115.20 € (under the hourly cap of the massimale,
@@ -218,15 +223,7 @@ async fn an_accepted_flow_stores_its_records_amounts_and_ledger_postings() {
     }
     assert_eq!(w.count(LEDGER).await, 3);
     // The hours used count at the next upload: 30 more hours exceed the 40 authorised (CA01).
-    let again = w
-        .submit(
-            "datore.meccanica",
-            &xml(&plan(&a, "30")),
-            FlowFormat::Xml,
-            None,
-        )
-        .await
-        .unwrap();
+    let again = w.send(&plan(&a, "30")).await.unwrap();
     assert!(!again.accepted);
     let c = codes(&again);
     assert!(c.contains(&"CA01".to_owned()), "{c:?}");
@@ -241,10 +238,7 @@ async fn a_flow_with_one_blocking_error_stores_only_its_report() {
     let mut p = plan(&a, "16");
     // One worker who is not a beneficiary of the authorisation (CP04).
     p.employers[0].workers[2].cf = "RSSMRA80A01H501U".into();
-    let f = w
-        .submit("datore.meccanica", &xml(&p), FlowFormat::Xml, None)
-        .await
-        .unwrap();
+    let f = w.send(&p).await.unwrap();
     assert!(!f.accepted);
     assert_eq!(f.flow.status, FlowStatus::Refused);
     assert_eq!(f.flow.records, 0);
@@ -306,25 +300,8 @@ async fn a_second_flow_of_the_same_sender_while_one_is_processed_is_a_conflict()
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let e = w
-        .submit(
-            "datore.meccanica",
-            &xml(&plan(&a, "16")),
-            FlowFormat::Xml,
-            None,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            ServiceError::Conflict {
-                code: "flow_in_progress",
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    let e = w.send(&plan(&a, "16")).await.unwrap_err();
+    assert_conflict(&e, "flow_in_progress");
     assert_eq!(w.count(RECORDS).await, 0);
 }
 
@@ -381,10 +358,7 @@ async fn bad_input_gets_a_located_finding_and_stores_nothing() {
     let mut p = plan(&a, "8");
     let dup = p.employers[0].workers[0].clone();
     p.employers[0].workers.push(dup);
-    let f = w
-        .submit("datore.meccanica", &xml(&p), FlowFormat::Xml, None)
-        .await
-        .unwrap();
+    let f = w.send(&p).await.unwrap();
     assert!(codes(&f).contains(&"CO07".to_owned()));
     assert_eq!(w.count(RECORDS).await, 0);
     assert_eq!(w.count(LEDGER).await, 0);
@@ -456,15 +430,7 @@ async fn another_employer_cannot_send_or_see_a_flow_for_this_authorisation() {
 async fn records_can_be_deleted_or_replaced_until_they_are_in_payment_then_paid() {
     let w = World::new().await;
     let a = w.authorised().await;
-    let f = w
-        .submit(
-            "datore.meccanica",
-            &xml(&plan(&a, "16")),
-            FlowFormat::Xml,
-            None,
-        )
-        .await
-        .unwrap();
+    let f = w.send(&plan(&a, "16")).await.unwrap();
     let p = w.who("datore.meccanica").await;
     let recs = w.s.flow_records(&p, &f.flow.id).await.unwrap();
     // R-FLO-2 eliminazione: the record is deleted and its hours reversed in the ledger.
@@ -483,10 +449,7 @@ async fn records_can_be_deleted_or_replaced_until_they_are_in_payment_then_paid(
     let mut rp = plan(&a, "8");
     rp.employers[0].workers = vec![rp.employers[0].workers[1].clone()];
     rp.employers[0].workers[0].replacement = true;
-    let r = w
-        .submit("datore.meccanica", &xml(&rp), FlowFormat::Xml, None)
-        .await
-        .unwrap();
+    let r = w.send(&rp).await.unwrap();
     assert!(r.accepted, "{:?}", r.flow.report);
     assert_eq!(
         w.s.fruito_balance(a.app.id, &recs[1].worker_cf)
@@ -527,35 +490,58 @@ async fn records_can_be_deleted_or_replaced_until_they_are_in_payment_then_paid(
         w.s.delete_flow_record(&p, &f.flow.id, recs[2].id)
             .await
             .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            ServiceError::Conflict {
-                code: "record_in_payment",
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    assert_conflict(&e, "record_in_payment");
     let mut rp3 = plan(&a, "8");
     rp3.employers[0].workers = vec![rp3.employers[0].workers[2].clone()];
     rp3.employers[0].workers[0].replacement = true;
-    let e = w
-        .submit("datore.meccanica", &xml(&rp3), FlowFormat::Xml, None)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            ServiceError::Conflict {
-                code: "record_in_payment",
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    let e = w.send(&rp3).await.unwrap_err();
+    assert_conflict(&e, "record_in_payment");
     let paid = w.s.mark_batch_paid(&office, &b.id).await.unwrap();
     assert_eq!(paid.status, omnia_store::BatchStatus::Paid);
     let now = w.s.flow_records(&p, &f.flow.id).await.unwrap();
     assert_eq!(now[2].state, RecordState::Paid, "the employer sees it paid");
+}
+
+#[tokio::test]
+async fn the_demo_served_on_a_fresh_start_has_an_accepted_and_a_refused_flow_and_a_paid_batch() {
+    let db = fresh_db().await;
+    let s = Services::new(db.db().clone());
+    let report = demo::load_with_flows(&s).await.expect("demo data loads");
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!((report.flows, report.payment_batches), (2, 1));
+    let p = s
+        .principal_by_username("datore.meccanica")
+        .await
+        .unwrap()
+        .unwrap();
+    let flows = s.flows_for(&p).await.unwrap();
+    let status: Vec<FlowStatus> = flows.iter().map(|f| f.status).collect();
+    assert!(status.contains(&FlowStatus::Accepted), "{status:?}");
+    assert!(status.contains(&FlowStatus::Refused), "{status:?}");
+    let refused = flows
+        .iter()
+        .find(|f| f.status == FlowStatus::Refused)
+        .unwrap();
+    let refused = s.flow(&p, &refused.id).await.unwrap();
+    let report = refused.report.unwrap();
+    assert!(report["counts"].get("CP04").is_some(), "{report}");
+    let accepted = flows
+        .iter()
+        .find(|f| f.status == FlowStatus::Accepted)
+        .unwrap();
+    // R-FLO-4: the batch is paid and the employer sees its workers paid.
+    for r in s.flow_records(&p, &accepted.id).await.unwrap() {
+        assert_eq!(r.state, RecordState::Paid);
+    }
+    let op = s
+        .principal_by_username("operatore.milano")
+        .await
+        .unwrap()
+        .unwrap();
+    let batches = s
+        .payment_batches(&s.office_scope(&op).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].status, omnia_store::BatchStatus::Paid);
 }

@@ -91,10 +91,16 @@ pub struct NewFlowRecord {
 }
 
 /// Columns of a loaded record, in COPY-line order (`flow_id`, `state` and
-/// `state_changed_at` are added by the loader).
-const RECORD_COLUMNS: &str = "line, employer_id, matricola, worker_cf, worker_name, month, \
-    qualifiche, unit_code, application_id, authorisation_number, benefit, iban, hours_centi, \
-    paid_hours_centi, hourly_wage, gross_cents, net_cents, addizionale_cents, capped, kind";
+/// `state_changed_at` are added by the loader). The one list of them: the COPY, the
+/// staging table, both inserts and the SELECT of a stored record are built from it.
+macro_rules! record_columns {
+    () => {
+        "line, employer_id, matricola, worker_cf, worker_name, month, qualifiche, unit_code, \
+         application_id, authorisation_number, benefit, iban, hours_centi, paid_hours_centi, \
+         hourly_wage, gross_cents, net_cents, addizionale_cents, capped, kind"
+    };
+}
+const RECORD_COLUMNS: &str = record_columns!();
 const N_COPY_FIELDS: usize = 20;
 
 /// COPY text escaping: backslash, tab, newline and carriage return.
@@ -279,10 +285,11 @@ pub struct NewDeclarationPosting {
 
 const FLOW_COLUMNS: &str = "id, sender, uploaded_by, received_at, finished_at, status, format, \
     bytes, records, total_gross_cents, total_net_cents, report, confirmation_note";
-const RECORD_SELECT: &str = "SELECT id, flow_id, line, employer_id, matricola, worker_cf, \
-    worker_name, month, qualifiche, unit_code, application_id, authorisation_number, benefit, \
-    iban, hours_centi, paid_hours_centi, hourly_wage, gross_cents, net_cents, addizionale_cents, \
-    capped, kind, replaces, state, batch_id, state_changed_at FROM flow_records ";
+const RECORD_SELECT: &str = concat!(
+    "SELECT id, flow_id, ",
+    record_columns!(),
+    ", replaces, state, batch_id, state_changed_at FROM flow_records "
+);
 const BATCH_SELECT: &str = "SELECT id, message_id, office_id, created_by, created_at, \
     execution_date, status, records, total_cents, paid_at, paid_by FROM payment_batches ";
 
@@ -773,15 +780,14 @@ async fn copy_pg(
     now: DateTime<Utc>,
 ) -> Result<u64> {
     // COPY cannot take constants: load into a temporary staging table with the spool's
-    // columns, then move the rows with one INSERT … SELECT (still one transaction).
-    sqlx::query(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS flow_records_stage (line BIGINT, \
-         employer_id BIGINT, matricola TEXT, worker_cf TEXT, worker_name TEXT, month TEXT, \
-         qualifiche TEXT, unit_code TEXT, application_id TEXT, authorisation_number TEXT, \
-         benefit TEXT, iban TEXT, hours_centi BIGINT, paid_hours_centi BIGINT, \
-         hourly_wage TEXT, gross_cents BIGINT, net_cents BIGINT, addizionale_cents BIGINT, \
-         capped BOOLEAN, kind TEXT) ON COMMIT DELETE ROWS",
-    )
+    // columns (and their types, taken from `flow_records`), then move the rows with one
+    // INSERT … SELECT (still one transaction).
+    sqlx::query(concat!(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS flow_records_stage ON COMMIT DELETE ROWS AS \
+         SELECT ",
+        record_columns!(),
+        " FROM flow_records WITH NO DATA"
+    ))
     .execute(&mut *c)
     .await?;
     sqlx::query("TRUNCATE flow_records_stage")

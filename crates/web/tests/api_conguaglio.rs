@@ -165,22 +165,81 @@ async fn a_fis_authorisation_by_conguaglio_gets_an_offset_code_and_its_declarati
 async fn cigo_is_not_declared_and_strangers_operators_and_other_media_types_are_refused() {
     let app = spawn_app().await;
     let token = app.login("datore.meccanica").await;
-    // The demo's authorised CIGO application of Meccanica Padana has its offset code too.
     let p = app
         .services
         .principal_by_username("datore.meccanica")
         .await
         .unwrap()
         .unwrap();
-    let summary = app
+    // Direct payment (declared with the financial difficulty, R-APP): no offset code. The
+    // demo's guided CIGO draft of Meccanica Padana, switched to direct payment.
+    let mut guided = None;
+    for a in app.services.applications_for(&p).await.unwrap() {
+        let v = app.services.application(&p, a.id).await.unwrap();
+        if v.state == omnia_services::ApplicationState::Draft && v.content.is_some() {
+            guided = Some(v);
+            break;
+        }
+    }
+    let guided = guided.expect("the demo's guided draft");
+    let mut declarations = guided.content.clone().unwrap().declarations;
+    declarations.payment_mode = Some(omnia_services::PaymentMode::PagamentoDiretto);
+    declarations.financial_difficulty = true;
+    let guided = app
         .services
-        .applications_for(&p)
+        .save_declarations(&p, guided.id, guided.version, declarations)
+        .await
+        .unwrap();
+    app.services.submit(&p, guided.id).await.unwrap();
+    let op = app
+        .services
+        .principal_by_username("operatore.milano")
         .await
         .unwrap()
-        .into_iter()
-        .find(|a| a.authorisation_number.is_some())
-        .expect("an authorised demo application");
-    let a = app.services.application(&p, summary.id).await.unwrap();
+        .unwrap();
+    let office = app.services.office_scope(&op).unwrap();
+    let direct = app
+        .services
+        .decide(
+            &office,
+            guided.id,
+            Decision {
+                outcome: Outcome::Authorised,
+                motivation: None,
+                hours: None,
+                days: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(direct.authorisation_number.is_some());
+    assert_eq!(direct.offset_code, None, "direct payment");
+    // A CIGO application filed with the one-shot form: conguaglio, the default (R-APP).
+    let employer = app.employer_named(&token, "Meccanica").await;
+    let draft = app.create_draft(&token, &employer).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .post(
+            &token,
+            &format!("/api/v1/applications/{id}/submission"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let a = app
+        .services
+        .decide(
+            &office,
+            id.parse().unwrap(),
+            Decision {
+                outcome: Outcome::Authorised,
+                motivation: None,
+                hours: None,
+                days: None,
+            },
+        )
+        .await
+        .unwrap();
     let code = a.offset_code.clone().expect("offset code");
     let unit = a.unit.id.0;
     let csv = format!(

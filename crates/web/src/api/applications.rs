@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{ApiJson, json_with_status};
+use super::{ApiJson, created, json_with_status};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, FieldProblem};
@@ -181,11 +181,10 @@ async fn create_application(
             },
         )
         .await?;
-    let mut response = json_with_status(StatusCode::CREATED, &view);
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/applications/{}", view.id.0)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(
+        &view,
+        &format!("/api/v1/applications/{}", view.id.0),
+    ))
 }
 
 /// One application (applicant side, or operator of the office that examines it).

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use omnia_services::UnitId;
 use omnia_services::conguaglio::FruitoDeclarationView;
@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::json_with_status;
+use crate::api::created;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 
@@ -69,11 +69,10 @@ async fn submit_declaration(
         .services
         .submit_fruito_declaration(&principal, unit, csv)
         .await?;
-    let mut r = json_with_status(StatusCode::CREATED, &d);
-    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/units/{unit_id}/fruito-declarations")) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(r)
+    Ok(created(
+        &d,
+        &format!("/api/v1/units/{unit_id}/fruito-declarations"),
+    ))
 }
 
 /// The fruito declarations of a UP, newest first.

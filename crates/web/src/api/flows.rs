@@ -24,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::{ApiJson, json_with_status};
+use crate::api::{ApiJson, created, json_with_status};
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
 
@@ -89,16 +89,6 @@ fn format_of(headers: &HeaderMap) -> Result<FlowFormat, ApiError> {
         "text/csv" => Ok(FlowFormat::Csv),
         _ => Err(ApiError::UnsupportedMediaType),
     }
-}
-
-fn flow_response(status: StatusCode, flow: &FlowView) -> Response {
-    let mut r = json_with_status(status, flow);
-    if status == StatusCode::CREATED
-        && let Ok(v) = HeaderValue::from_str(&format!("/api/v1/flows/{}", flow.id))
-    {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
 }
 
 /// Upload a payment-data flow (XML, or CSV with `Content-Type: text/csv`).
@@ -189,7 +179,10 @@ async fn submit_flow(
                 ApiError::Internal
             })??;
     if submitted.accepted {
-        return Ok(flow_response(StatusCode::CREATED, &submitted.flow));
+        return Ok(created(
+            &submitted.flow,
+            &format!("/api/v1/flows/{}", submitted.flow.id),
+        ));
     }
     let refused = FlowRefused {
         r#type: "/problems/flow-refused".into(),
@@ -297,11 +290,7 @@ async fn create_batch(
 ) -> Result<Response, ApiError> {
     let office = state.services.office_scope(&principal)?;
     let b = state.services.create_payment_batch(&office, input).await?;
-    let mut r = json_with_status(StatusCode::CREATED, &b);
-    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/payment-batches/{}", b.id)) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(r)
+    Ok(created(&b, &format!("/api/v1/payment-batches/{}", b.id)))
 }
 
 /// The office's payment batches, newest first (operators).

@@ -226,3 +226,13 @@ where
 pub fn json_with_status<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
     (status, axum::Json(value)).into_response()
 }
+
+/// `201 Created` with the JSON of what was created and its `Location` (left out in the
+/// impossible case of a path that is not a valid header value).
+pub fn created<T: serde::Serialize>(value: &T, location: &str) -> Response {
+    let mut r = json_with_status(StatusCode::CREATED, value);
+    if let Ok(v) = axum::http::HeaderValue::from_str(location) {
+        r.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    r
+}

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use chrono::NaiveDate;
 use omnia_services::ReferenceVersionView;
@@ -12,7 +11,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, json_with_status};
+use super::{ApiJson, created};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::ApiError;
@@ -79,12 +78,7 @@ async fn publish_reference_version(
         .services
         .publish_reference_version(&admin, &body.label, body.effective_from, &document)
         .await?;
-    let mut response = json_with_status(StatusCode::CREATED, &view);
-    response.headers_mut().insert(
-        header::LOCATION,
-        HeaderValue::from_static("/api/v1/reference-versions"),
-    );
-    Ok(response)
+    Ok(created(&view, "/api/v1/reference-versions"))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

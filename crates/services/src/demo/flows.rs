@@ -1,0 +1,109 @@
+//! Demo payment-data flows (issue 5), so that the flow and payment pages show something on a
+//! fresh start: for the authorised CIGO application of Meccanica Padana, one
+//! refused flow (a worker who is not a beneficiary: CP04) kept with its report, one accepted
+//! flow with its amounts, and the payment batch of its records, marked paid. (Demo
+//! applications are filed with the one-shot form, which declares no payment mode, so this
+//! one is conguaglio by default and also has an offset code; the flow checks do not look at
+//! the payment mode.)
+
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use omnia_domain::benefit::Benefit;
+use omnia_flows::generate::{Format, Plan, PlanEmployer, PlanWorker, generate_plan};
+
+use super::internal;
+use crate::flows::{FlowFormat, FlowSpool, FlowUpload, NewPaymentBatch};
+use crate::{ApplicationState, ApplicationView, ServiceError, Services};
+
+/// The flows written: (flows stored, payment batches paid).
+pub(super) async fn demo_flows(s: &Services) -> Result<(usize, usize), ServiceError> {
+    let p = user(s, "datore.meccanica").await?;
+    let mut app = None;
+    for a in s.applications_for(&p).await? {
+        if a.state == ApplicationState::Authorised && a.benefit == Benefit::Cigo {
+            app = Some(s.application(&p, a.id).await?);
+            break;
+        }
+    }
+    let app = app.ok_or_else(|| internal("no authorised demo application for the flows"))?;
+
+    let mut refused = plan(&app)?;
+    // A worker who is not a beneficiary of the authorisation (CP04, blocking).
+    if let Some(w) = refused.employers[0].workers.last_mut() {
+        w.cf = "RSSMRA80A01H501U".into();
+    }
+    submit(s, &p, &refused).await?;
+    let accepted = submit(s, &p, &plan(&app)?).await?;
+    if !accepted {
+        return Err(internal("the demo flow was not accepted"));
+    }
+
+    let op = user(s, "operatore.milano").await?;
+    let office = s.office_scope(&op)?;
+    let batch = s
+        .create_payment_batch(&office, NewPaymentBatch::default())
+        .await?;
+    s.mark_batch_paid(&office, &batch.id).await?;
+    Ok((2, 1))
+}
+
+async fn user(s: &Services, username: &str) -> Result<crate::Principal, ServiceError> {
+    s.principal_by_username(username)
+        .await?
+        .ok_or_else(|| internal(username))
+}
+
+/// 16 hours for each beneficiary in the month holding the middle of the authorised period.
+fn plan(a: &ApplicationView) -> Result<Plan, ServiceError> {
+    let mid = a.start + TimeDelta::days((a.end - a.start).num_days() / 2);
+    let month = NaiveDate::from_ymd_opt(mid.year(), mid.month(), 1)
+        .ok_or_else(|| internal("flow month"))?;
+    Ok(Plan {
+        sender: a.employer.cf.clone(),
+        month: month.format("%Y-%m").to_string(),
+        employers: vec![PlanEmployer {
+            cf: a.employer.cf.clone(),
+            matricola: None,
+            authorisation: a
+                .authorisation_number
+                .clone()
+                .ok_or_else(|| internal("authorisation number"))?,
+            ticket: None,
+            benefit: a.benefit,
+            start: a.start,
+            end: a.end,
+            workers: a
+                .workers
+                .iter()
+                .map(|w| PlanWorker {
+                    cf: w.cf.clone(),
+                    name: Some(w.name.clone()),
+                    hours: "16".into(),
+                    weekly_hours: None,
+                    hourly_wage: Some("9.50".into()),
+                    iban: None,
+                    qualifiche: None,
+                    replacement: false,
+                })
+                .collect(),
+        }],
+    })
+}
+
+/// Sends the flow of `plan` as `p`; whether it was accepted.
+async fn submit(s: &Services, p: &crate::Principal, plan: &Plan) -> Result<bool, ServiceError> {
+    let mut body = Vec::new();
+    generate_plan(plan, Format::Xml, &mut body).map_err(internal)?;
+    let mut spool = FlowSpool::new(u64::MAX).map_err(internal)?;
+    spool.write(&body).await.map_err(internal)?;
+    let f = s
+        .submit_flow(
+            p,
+            spool,
+            FlowUpload {
+                format: FlowFormat::Xml,
+                confirm_note: None,
+            },
+        )
+        .await?;
+    Ok(f.accepted)
+}
