@@ -85,6 +85,15 @@ impl std::fmt::Display for LexError {
     }
 }
 
+/// The bytes that matter inside a tag, outside attribute values: `>` and the quotes.
+static TAG_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t
+};
+
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -467,22 +476,37 @@ impl<R: Read> Lexer<R> {
     /// Index of the '>' closing the tag at `start`: the first one outside
     /// quoted values (for end tags too, as the reference reader scans them).
     /// Tags are short: a byte loop beats repeated memchr calls here.
+    /// Two tight loops (outside a value: a table lookup a byte; inside: a
+    /// compare) rather than one that tests the quote state at every byte:
+    /// this scan was a quarter of the reading time.
     #[inline(always)]
     fn tag_end(&mut self, mut i: usize) -> Result<usize, LexError> {
         let mut quote = 0u8;
         loop {
             let avail = &self.buf[self.start..self.end];
             while i < avail.len() {
-                let b = avail[i];
                 if quote != 0 {
-                    if b == quote {
-                        quote = 0;
+                    while i < avail.len() && avail[i] != quote {
+                        i += 1;
                     }
-                } else if b == b'>' {
-                    return Ok(i);
-                } else if b == b'"' || b == b'\'' {
-                    quote = b;
+                    if i == avail.len() {
+                        break;
+                    }
+                    quote = 0;
+                    i += 1;
+                    continue;
                 }
+                while i < avail.len() && !TAG_SPECIAL[avail[i] as usize] {
+                    i += 1;
+                }
+                if i == avail.len() {
+                    break;
+                }
+                let b = avail[i];
+                if b == b'>' {
+                    return Ok(i);
+                }
+                quote = b;
                 i += 1;
             }
             if i > MAX_TOKEN {

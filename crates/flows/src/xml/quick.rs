@@ -281,6 +281,7 @@ impl<R: BufRead> QuickXmlReader<R> {
                 }
             }
             let mut out = None;
+            let empty = matches!(ev, Event::Empty(_));
             match ev {
                 Event::Decl(_) => {
                     if pos != 0 && self.m.stack.len() > 1 {
@@ -300,22 +301,13 @@ impl<R: BufRead> QuickXmlReader<R> {
                         "DOCTYPE/DTD non ammesso: il flusso non può dichiarare DTD né entità",
                     ));
                 }
-                Event::Start(e) => {
-                    let loc = self.tag_loc(&e, 2);
+                Event::Start(e) | Event::Empty(e) => {
+                    // `<…/>` has one delimiter more than `<…>`.
+                    let loc = self.tag_loc(&e, if empty { 3 } else { 2 });
                     out = self.m.start(
                         e.name().into_inner(),
                         QuickAttributes(&e),
-                        false,
-                        loc,
-                        issues,
-                    )?;
-                }
-                Event::Empty(e) => {
-                    let loc = self.tag_loc(&e, 3);
-                    out = self.m.start(
-                        e.name().into_inner(),
-                        QuickAttributes(&e),
-                        true,
+                        empty,
                         loc,
                         issues,
                     )?;
