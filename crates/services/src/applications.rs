@@ -123,6 +123,18 @@ pub struct Decision {
     pub days: Option<Vec<(WorkerId, u32)>>,
 }
 
+impl Decision {
+    /// Everything requested is authorised (R-IST-3), no motivation needed.
+    pub fn authorised_in_full() -> Self {
+        Decision {
+            outcome: Outcome::Authorised,
+            motivation: None,
+            hours: None,
+            days: None,
+        }
+    }
+}
+
 // ---- views ---------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

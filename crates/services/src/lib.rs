@@ -30,6 +30,8 @@ mod receipt;
 pub mod reference;
 pub mod registry;
 mod scope;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use admin::{DelegationView, NewDelegation, NewUserInput, UserView};
 pub use applications::{

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
-use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
 use omnia_flows::generate::{Format, Plan, PlanEmployer, PlanWorker, generate_plan};
 use omnia_services::demo;
@@ -45,49 +44,7 @@ impl World {
     }
 
     async fn authorised(&self) -> Authorised {
-        let p = self.who("datore.meccanica").await;
-        let scope = self
-            .s
-            .employer_scope(&p, p.employer_id.unwrap())
-            .await
-            .unwrap();
-        let d = self.s.employer_detail(&scope).await.unwrap();
-        let unit = d.units[0].id;
-        let start = Utc::now().date_naive() + TimeDelta::days(2);
-        let input = NewApplication {
-            unit_id: unit,
-            benefit: Benefit::Cigo,
-            causale: "MLC".into(),
-            kind: ReductionKind::Riduzione,
-            start,
-            end: start + TimeDelta::days(27),
-            workers: d
-                .workers
-                .iter()
-                .filter(|w| w.unit_id == unit && w.eligible)
-                .take(3)
-                .map(|w| RequestedWorker::hours(w.id, 40))
-                .collect(),
-        };
-        let draft = self.s.create_draft(&scope, input).await.unwrap();
-        self.s.submit(&p, draft.id).await.unwrap();
-        let op = self.who("operatore.milano").await;
-        let office = self.s.office_scope(&op).unwrap();
-        let app = self
-            .s
-            .decide(
-                &office,
-                draft.id,
-                Decision {
-                    outcome: Outcome::Authorised,
-                    motivation: None,
-                    hours: None,
-                    days: None,
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!(app.state, ApplicationState::Authorised);
+        let app = omnia_services::testing::authorised_cigo_application(&self.s).await;
         Authorised {
             employer_cf: app.employer.cf.clone(),
             app,

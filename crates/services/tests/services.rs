@@ -513,12 +513,7 @@ async fn an_operator_of_another_office_cannot_see_or_decide() {
         w.s.application(&roma, app.id).await,
         Err(ServiceError::NotFound)
     ));
-    let d = Decision {
-        outcome: Outcome::Authorised,
-        motivation: None,
-        hours: None,
-        days: None,
-    };
+    let d = Decision::authorised_in_full();
     assert!(matches!(
         w.s.decide(&roma_office, app.id, d).await,
         Err(ServiceError::NotFound)
@@ -557,12 +552,7 @@ async fn drafts_are_invisible_to_operators_and_roles_get_only_their_scope() {
         Err(ServiceError::NotFound)
     ));
     let office = w.s.office_scope(&milano).unwrap();
-    let d = Decision {
-        outcome: Outcome::Authorised,
-        motivation: None,
-        hours: None,
-        days: None,
-    };
+    let d = Decision::authorised_in_full();
     assert!(matches!(
         w.s.decide(&office, draft.id, d).await,
         Err(ServiceError::NotFound)
@@ -652,18 +642,9 @@ async fn employer_files_operator_authorises_employer_sees_it() {
             .any(|a| a.id == draft.id)
     );
     let decided =
-        w.s.decide(
-            &office,
-            draft.id,
-            Decision {
-                outcome: Outcome::Authorised,
-                motivation: None,
-                hours: None,
-                days: None,
-            },
-        )
-        .await
-        .unwrap();
+        w.s.decide(&office, draft.id, Decision::authorised_in_full())
+            .await
+            .unwrap();
     assert_eq!(decided.state, ApplicationState::Authorised);
     assert!(
         decided
@@ -814,12 +795,7 @@ async fn a_withdrawn_application_cannot_be_submitted_or_decided() {
         })
     ));
     let office = w.s.office_scope(&w.who("operatore.milano").await).unwrap();
-    let d = Decision {
-        outcome: Outcome::Authorised,
-        motivation: None,
-        hours: None,
-        days: None,
-    };
+    let d = Decision::authorised_in_full();
     assert!(matches!(
         w.s.decide(&office, app.id, d).await,
         Err(ServiceError::Conflict {
@@ -1146,12 +1122,7 @@ async fn a_decision_racing_a_withdrawal_lets_exactly_one_win() {
     let app = w.submitted_meccanica_application().await;
     let employer = w.who("datore.meccanica").await;
     let office = w.s.office_scope(&w.who("operatore.milano").await).unwrap();
-    let d = Decision {
-        outcome: Outcome::Authorised,
-        motivation: None,
-        hours: None,
-        days: None,
-    };
+    let d = Decision::authorised_in_full();
     let (decided, withdrawn) = tokio::join!(
         w.s.decide(&office, app.id, d),
         w.s.withdraw(&employer, app.id)
@@ -1506,12 +1477,7 @@ async fn the_audit_log_records_every_kind_of_change_with_actor_and_employer() {
     let employer = w.who("datore.meccanica").await;
     let app = w.submitted_meccanica_application().await;
     let office = w.s.office_scope(&w.who("operatore.milano").await).unwrap();
-    let d = Decision {
-        outcome: Outcome::Authorised,
-        motivation: None,
-        hours: None,
-        days: None,
-    };
+    let d = Decision::authorised_in_full();
     w.s.decide(&office, app.id, d).await.unwrap();
     let scope = w.employer_of("datore.meccanica").await;
     let draft =

@@ -28,18 +28,9 @@ async fn authorised_fis(app: &TestApp) -> ApplicationView {
         .into_iter()
         .find(|a| a.benefit == Benefit::AisFis)
         .expect("the demo FIS application waits in Rome");
-    s.decide(
-        &office,
-        pending.id,
-        Decision {
-            outcome: Outcome::Authorised,
-            motivation: None,
-            hours: None,
-            days: None,
-        },
-    )
-    .await
-    .unwrap()
+    s.decide(&office, pending.id, Decision::authorised_in_full())
+        .await
+        .unwrap()
 }
 
 async fn declare(app: &TestApp, token: &str, unit: i64, csv: &str) -> (u16, Value) {
@@ -200,16 +191,7 @@ async fn cigo_is_not_declared_and_strangers_operators_and_other_media_types_are_
     let office = app.services.office_scope(&op).unwrap();
     let direct = app
         .services
-        .decide(
-            &office,
-            guided.id,
-            Decision {
-                outcome: Outcome::Authorised,
-                motivation: None,
-                hours: None,
-                days: None,
-            },
-        )
+        .decide(&office, guided.id, Decision::authorised_in_full())
         .await
         .unwrap();
     assert!(direct.authorisation_number.is_some());
@@ -228,16 +210,7 @@ async fn cigo_is_not_declared_and_strangers_operators_and_other_media_types_are_
     assert_eq!(status, 200, "{body}");
     let a = app
         .services
-        .decide(
-            &office,
-            id.parse().unwrap(),
-            Decision {
-                outcome: Outcome::Authorised,
-                motivation: None,
-                hours: None,
-                days: None,
-            },
-        )
+        .decide(&office, id.parse().unwrap(), Decision::authorised_in_full())
         .await
         .unwrap();
     let code = a.offset_code.clone().expect("offset code");

@@ -6,65 +6,13 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
-use omnia_domain::application::ReductionKind;
-use omnia_domain::benefit::Benefit;
-use omnia_services::{
-    ApplicationState, ApplicationView, Decision, NewApplication, Outcome, RequestedWorker, Services,
-};
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use omnia_services::{ApplicationView, Services};
 use serde_json::{Value, json};
 
-/// A CIGO application of `datore.meccanica` for three workers of its first UP, 40 hours
-/// each, starting in two days for four weeks, submitted and authorised in full by
-/// `operatore.milano` (R-IST-3).
+/// A CIGO application authorised in full (the shared fixture of the services).
 pub async fn authorised_application(s: &Services) -> ApplicationView {
-    let p = s
-        .principal_by_username("datore.meccanica")
-        .await
-        .unwrap()
-        .unwrap();
-    let scope = s.employer_scope(&p, p.employer_id.unwrap()).await.unwrap();
-    let d = s.employer_detail(&scope).await.unwrap();
-    let unit = d.units[0].id;
-    let start = Utc::now().date_naive() + TimeDelta::days(2);
-    let input = NewApplication {
-        unit_id: unit,
-        benefit: Benefit::Cigo,
-        causale: "MLC".into(),
-        kind: ReductionKind::Riduzione,
-        start,
-        end: start + TimeDelta::days(27),
-        workers: d
-            .workers
-            .iter()
-            .filter(|w| w.unit_id == unit && w.eligible)
-            .take(3)
-            .map(|w| RequestedWorker::hours(w.id, 40))
-            .collect(),
-    };
-    let draft = s.create_draft(&scope, input).await.unwrap();
-    s.submit(&p, draft.id).await.unwrap();
-    let op = s
-        .principal_by_username("operatore.milano")
-        .await
-        .unwrap()
-        .unwrap();
-    let office = s.office_scope(&op).unwrap();
-    let app = s
-        .decide(
-            &office,
-            draft.id,
-            Decision {
-                outcome: Outcome::Authorised,
-                motivation: None,
-                hours: None,
-                days: None,
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(app.state, ApplicationState::Authorised);
-    app
+    omnia_services::testing::authorised_cigo_application(s).await
 }
 
 /// The month holding the middle of the authorised period (at least two weeks of it).
