@@ -9,7 +9,7 @@ use chrono::Datelike;
 use common::{TestApp, spawn_app};
 use omnia_domain::benefit::Benefit;
 use omnia_domain::ids::{AuthorisationNumber, OffsetCode};
-use omnia_services::{ApplicationView, Decision, Outcome};
+use omnia_services::{ApplicationView, Decision};
 use serde_json::Value;
 
 /// The demo's FIS application of Commercio Tuscolano (waiting in Rome), authorised in full.
