@@ -185,6 +185,10 @@ fn edge_cases_of_the_syntax_read_the_same() {
         "<Azienda/><Azienda x=\"1\"><PosContributiva/></Azienda><Azienda><CFAzienda/><PosContributiva><DenunciaIndividuale/></PosContributiva></Azienda >",
         // Attribute values with whitespace and references, a tab in the tag.
         "<Azienda><PosContributiva><DenunciaIndividuale><Giorno\tdata=\"2025-03-03\" ore=\"&#32;8&#9;\" evento=\"a&#10;b\"/></DenunciaIndividuale></PosContributiva></Azienda>",
+        // `Giorno` near the usual form (which has a fast path): trailing
+        // spaces, empty or spaced values, '>' in a value, an attribute more,
+        // repeated, reordered or missing, single quotes, two spaces.
+        "<Azienda><PosContributiva><DenunciaIndividuale><Giorno data=\"2025-03-03\" ore=\"8\" evento=\"CIGO\"  /><Giorno data=\"\" ore=\" 8 \" evento=\"C>G\"/><Giorno data=\"2025-03-04\" ore=\"8\" evento=\"CIGO\" x=\"1\"/><Giorno data=\"2025-03-05\" ore=\"8\" ore=\"9\"/><Giorno ore=\"8\" data=\"2025-03-06\" evento=\"CIGO\"/><Giorno data=\"2025-03-07\" ore=\"8\"/><Giorno data='2025-03-10' ore=\"8\" evento=\"CIGO\"/><Giorno  data=\"2025-03-11\" ore=\"8\" evento=\"CIGO\"/><Giorno data=\"2025-03-12\" ore=\"8\" evento=\"CIGO\">x</Giorno></DenunciaIndividuale></PosContributiva></Azienda>",
     ];
     for b in bodies {
         assert_same(format!("{HEAD}{b}\n</FlussoCig>\n").as_bytes(), b);

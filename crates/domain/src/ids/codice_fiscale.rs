@@ -59,7 +59,9 @@ fn even_value(c: char) -> Option<u32> {
 /// outside `0-9A-Z`.
 pub(crate) fn odd_even_check(s: &str) -> Option<char> {
     let mut sum = 0;
-    for (i, c) in s.chars().enumerate() {
+    // Bytes, not chars: a non-ASCII character has no value either way.
+    for (i, b) in s.bytes().enumerate() {
+        let c = char::from(b);
         sum += if i % 2 == 0 {
             odd_value(c)?
         } else {
@@ -209,25 +211,38 @@ impl CodiceFiscale {
         }
     }
 
+    /// The character at 0-based position `i` of a person's code.
+    fn person_char(i: usize, c: char) -> Result<(), IdError> {
+        let ok = match i {
+            0..=5 | 8 | 11 | 15 => c.is_ascii_uppercase(),
+            _ => c.is_ascii_digit() || OMOCODIA.contains(&(c as u8)),
+        };
+        if ok {
+            return Ok(());
+        }
+        let expected = match i {
+            0..=5 | 11 | 15 => "a letter",
+            8 => "a month letter (ABCDEHLMPRST)",
+            _ => "a digit or an omocodia letter (LMNPQRSTUV)",
+        };
+        Err(IdError::InvalidCharacter {
+            kind: KIND,
+            position: i + 1,
+            found: c,
+            expected,
+        })
+    }
+
     fn parse_person(s: String) -> Result<Self, IdError> {
-        for (i, c) in s.chars().enumerate() {
-            let ok = match i {
-                0..=5 | 8 | 11 | 15 => c.is_ascii_uppercase(),
-                _ => c.is_ascii_digit() || OMOCODIA.contains(&(c as u8)),
-            };
-            if !ok {
-                let expected = match i {
-                    0..=5 | 11 | 15 => "a letter",
-                    8 => "a month letter (ABCDEHLMPRST)",
-                    _ => "a digit or an omocodia letter (LMNPQRSTUV)",
-                };
-                return Err(IdError::InvalidCharacter {
-                    kind: KIND,
-                    position: i + 1,
-                    found: c,
-                    expected,
-                });
-            }
+        // Bytes when ASCII (the usual case, once per worker of a flow).
+        if s.is_ascii() {
+            s.bytes()
+                .enumerate()
+                .try_for_each(|(i, b)| Self::person_char(i, char::from(b)))?;
+        } else {
+            s.chars()
+                .enumerate()
+                .try_for_each(|(i, c)| Self::person_char(i, c))?;
         }
         let month = s.as_bytes()[8];
         if !MONTHS.contains(&month) {

@@ -94,6 +94,36 @@ static TAG_SPECIAL: [bool; 256] = {
     t
 };
 
+/// `b` in every byte of a word.
+#[inline(always)]
+const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
+}
+
+/// A word whose lowest set bit marks the first zero byte of `w` (higher bits
+/// may be false positives: only the first match is exact).
+#[inline(always)]
+const fn zero_byte(w: u64) -> u64 {
+    w.wrapping_sub(splat(1)) & !w & splat(0x80)
+}
+
+/// Skips from `i`, eight bytes at a time, to the first byte that `hit` marks
+/// (a word-at-a-time test: tags and values run for tens of bytes, too short
+/// for memchr's setup, long enough for a byte loop to show) or to the last
+/// few bytes, which the caller's byte loop scans.
+#[inline(always)]
+fn swar_skip(avail: &[u8], mut i: usize, hit: impl Fn(u64) -> u64) -> usize {
+    while let Some(chunk) = avail.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let m = hit(w);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i
+}
+
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -486,6 +516,7 @@ impl<R: Read> Lexer<R> {
             let avail = &self.buf[self.start..self.end];
             while i < avail.len() {
                 if quote != 0 {
+                    i = swar_skip(avail, i, |w| zero_byte(w ^ splat(quote)));
                     while i < avail.len() && avail[i] != quote {
                         i += 1;
                     }
@@ -496,6 +527,11 @@ impl<R: Read> Lexer<R> {
                     i += 1;
                     continue;
                 }
+                i = swar_skip(avail, i, |w| {
+                    zero_byte(w ^ splat(b'>'))
+                        | zero_byte(w ^ splat(b'"'))
+                        | zero_byte(w ^ splat(b'\''))
+                });
                 while i < avail.len() && !TAG_SPECIAL[avail[i] as usize] {
                     i += 1;
                 }

@@ -226,12 +226,56 @@ pub(crate) trait Attributes {
         element: &'static str,
         f: impl FnMut(&str, &str),
     ) -> Result<(), Fatal>;
+
+    /// The values of exactly the attributes `names`, in that order, when the
+    /// tag is written in the usual form (one space before each, `="…"`, no
+    /// reference): what [`Attributes::each`] would hand over, found without
+    /// its general scan. `None` whenever the form differs: then `each` decides.
+    fn exactly<const N: usize>(&self, names: [&str; N]) -> Option<[&str; N]> {
+        let _ = names;
+        None
+    }
 }
 
 /// The raw text between a start tag's name and its `>` (production lexer).
 struct RawAttributes<'a>(&'a str);
 
 impl Attributes for RawAttributes<'_> {
+    #[inline]
+    fn exactly<const N: usize>(&self, names: [&str; N]) -> Option<[&str; N]> {
+        // Every `Giorno` (ten per worker record) goes through here.
+        let raw = self.0;
+        let b = raw.as_bytes();
+        let mut out = [""; N];
+        let mut i = 0;
+        for (k, name) in names.iter().enumerate() {
+            let n = name.as_bytes();
+            if b.get(i) != Some(&b' ')
+                || b.get(i + 1..i + 1 + n.len()) != Some(n)
+                || b.get(i + 1 + n.len()..i + 3 + n.len()) != Some(b"=\"")
+            {
+                return None;
+            }
+            let start = i + 3 + n.len();
+            let mut close = start;
+            while close < b.len() && b[close] != b'"' {
+                if b[close] == b'&' {
+                    return None;
+                }
+                close += 1;
+            }
+            if close == b.len() {
+                return None;
+            }
+            out[k] = &raw[start..close];
+            i = close + 1;
+        }
+        b[i..]
+            .iter()
+            .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+            .then_some(out)
+    }
+
     fn each(
         &self,
         loc: Location,
@@ -661,28 +705,34 @@ impl Machine {
             (Ctx::Record, "Giorno") => {
                 self.order(GIORNO, true, loc, name, issues);
                 let day = self.items.record.push_day(loc);
-                Self::attributes(&attrs, loc, "Giorno", issues, |k, v| {
-                    match k {
-                        "data" => day.date.set(v, loc),
-                        "ore" => day.hours.set(v, loc),
-                        "evento" => day.event.set(v, loc),
-                        _ => return false,
-                    }
-                    true
-                })?;
-                for (field, attr) in [
-                    (&day.date, "data"),
-                    (&day.hours, "ore"),
-                    (&day.event, "evento"),
-                ] {
-                    if !field.present {
-                        issue(
-                            issues,
-                            Code::FO05,
-                            loc,
-                            "Giorno",
-                            format!("attributo {attr} mancante in <Giorno>"),
-                        );
+                if let Some([date, hours, event]) = attrs.exactly(["data", "ore", "evento"]) {
+                    day.date.set(date, loc);
+                    day.hours.set(hours, loc);
+                    day.event.set(event, loc);
+                } else {
+                    Self::attributes(&attrs, loc, "Giorno", issues, |k, v| {
+                        match k {
+                            "data" => day.date.set(v, loc),
+                            "ore" => day.hours.set(v, loc),
+                            "evento" => day.event.set(v, loc),
+                            _ => return false,
+                        }
+                        true
+                    })?;
+                    for (field, attr) in [
+                        (&day.date, "data"),
+                        (&day.hours, "ore"),
+                        (&day.event, "evento"),
+                    ] {
+                        if !field.present {
+                            issue(
+                                issues,
+                                Code::FO05,
+                                loc,
+                                "Giorno",
+                                format!("attributo {attr} mancante in <Giorno>"),
+                            );
+                        }
                     }
                 }
                 if !empty {
