@@ -165,6 +165,15 @@ fn the_example_and_generated_flows_read_the_same() {
 }
 
 #[test]
+fn a_flow_larger_than_the_reading_buffer_reads_the_same() {
+    // Several MiB: records straddle the end of the 1 MiB buffer, where the
+    // whole-record fast path gives way to the token path.
+    let flow = generated(5_000, 4, 0.1);
+    assert!(flow.len() > 3 * MAX_TOKEN, "{} bytes", flow.len());
+    assert_same(&flow, "generated, 5,000 records");
+}
+
+#[test]
 fn every_truncation_of_the_example_reads_the_same() {
     let x = example_xml().into_bytes();
     for n in 0..x.len() {
@@ -189,6 +198,11 @@ fn edge_cases_of_the_syntax_read_the_same() {
         // spaces, empty or spaced values, '>' in a value, an attribute more,
         // repeated, reordered or missing, single quotes, two spaces.
         "<Azienda><PosContributiva><DenunciaIndividuale><Giorno data=\"2025-03-03\" ore=\"8\" evento=\"CIGO\"  /><Giorno data=\"\" ore=\" 8 \" evento=\"C>G\"/><Giorno data=\"2025-03-04\" ore=\"8\" evento=\"CIGO\" x=\"1\"/><Giorno data=\"2025-03-05\" ore=\"8\" ore=\"9\"/><Giorno ore=\"8\" data=\"2025-03-06\" evento=\"CIGO\"/><Giorno data=\"2025-03-07\" ore=\"8\"/><Giorno data='2025-03-10' ore=\"8\" evento=\"CIGO\"/><Giorno  data=\"2025-03-11\" ore=\"8\" evento=\"CIGO\"/><Giorno data=\"2025-03-12\" ore=\"8\" evento=\"CIGO\">x</Giorno></DenunciaIndividuale></PosContributiva></Azienda>",
+        // Worker records near the usual form (read whole by a fast path):
+        // empty fields, fields out of order, repeated or after a day, a
+        // reference, a comment, CDATA, an attribute on a field, text between
+        // fields, an unknown child, spaces in tags, a `Giorno` with content.
+        "<Azienda><CFAzienda>1</CFAzienda><PosContributiva><Matricola>2</Matricola>\n<DenunciaIndividuale>\n  <CFLavoratore></CFLavoratore><Nominativo/>\n</DenunciaIndividuale><DenunciaIndividuale><Competenza>x</Competenza><CFLavoratore>y</CFLavoratore></DenunciaIndividuale><DenunciaIndividuale><CFLavoratore>a</CFLavoratore><CFLavoratore>b</CFLavoratore></DenunciaIndividuale><DenunciaIndividuale><Giorno data=\"1\" ore=\"2\" evento=\"3\"/><IBAN>z</IBAN></DenunciaIndividuale><DenunciaIndividuale><Nominativo>A &amp; B</Nominativo></DenunciaIndividuale><DenunciaIndividuale><Nominativo>A<!-- c -->B</Nominativo></DenunciaIndividuale><DenunciaIndividuale><Nominativo><![CDATA[A]]></Nominativo></DenunciaIndividuale><DenunciaIndividuale><Nominativo x=\"1\">A</Nominativo></DenunciaIndividuale><DenunciaIndividuale>t<IBAN>z</IBAN></DenunciaIndividuale><DenunciaIndividuale><Altro>q</Altro></DenunciaIndividuale><DenunciaIndividuale><IBAN >z</IBAN ></DenunciaIndividuale><DenunciaIndividuale><IBAN>z</IBAN><Giorno data=\"1\" ore=\"2\" evento=\"3\"> </Giorno></DenunciaIndividuale><DenunciaIndividuale>\r\n\t<Nominativo>  à b  </Nominativo>\r\n\t<Giorno data=\"1\" ore=\"2\" evento=\"3\"  />\r\n</DenunciaIndividuale ></PosContributiva></Azienda>",
     ];
     for b in bodies {
         assert_same(format!("{HEAD}{b}\n</FlussoCig>\n").as_bytes(), b);

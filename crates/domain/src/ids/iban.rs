@@ -71,7 +71,12 @@ fn mod97(rearranged: impl Iterator<Item = u8>) -> u32 {
     // and digits only).
     let mut rem: u32 = 0;
     for b in rearranged {
-        let v = (b as char).to_digit(36).unwrap_or(0);
+        let v = match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'A'..=b'Z' => u32::from(b - b'A') + 10,
+            b'a'..=b'z' => u32::from(b - b'a') + 10,
+            _ => 0,
+        };
         rem = if v >= 10 {
             (rem * 100 + v) % 97
         } else {

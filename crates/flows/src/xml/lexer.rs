@@ -197,6 +197,30 @@ impl<R: Read> Lexer<R> {
         self.base + self.start as u64
     }
 
+    /// The validated bytes buffered from the read position on, and the
+    /// absolute offset of the first (for a fast path that reads a whole
+    /// element at once: see `XmlReader::fast_record`).
+    pub fn ahead(&self) -> (&[u8], u64) {
+        (
+            &self.buf[self.start..self.valid.max(self.start)],
+            self.position(),
+        )
+    }
+
+    /// [`Lexer::str`] of a range of [`Lexer::ahead`].
+    pub fn ahead_str(&self, r: Range<usize>) -> &str {
+        self.str(self.start + r.start..self.start + r.end)
+    }
+
+    /// Consumes `n` bytes of [`Lexer::ahead`], which a fast path has read up
+    /// to and including the end tag of the innermost open element.
+    pub fn consume_closing(&mut self, n: usize) {
+        self.start += n;
+        if let Some(t) = self.open.pop() {
+            self.names.truncate(t);
+        }
+    }
+
     pub fn bytes(&self, r: Range<usize>) -> &[u8] {
         &self.buf[r]
     }

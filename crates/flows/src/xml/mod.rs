@@ -68,26 +68,117 @@ fn header_field(name: &str) -> Option<usize> {
     })
 }
 
-fn record_field(name: &str) -> Option<usize> {
+fn record_field(name: &[u8]) -> Option<usize> {
     Some(match name {
-        "CFLavoratore" => R_CF,
-        "Nominativo" => R_NAME,
-        "Competenza" => R_MONTH,
-        "Qualifica1" => R_Q1,
-        "Qualifica2" => R_Q2,
-        "Qualifica3" => R_Q3,
-        "TipoContribuzione" => R_TC,
-        "UnitaProduttiva" => R_UP,
-        "OrarioContrattuale" => R_WEEKLY,
-        "GiorniSettimana" => R_DAYS_PER_WEEK,
-        "PercPartTime" => R_PART_TIME,
-        "RetribTeorica" => R_MONTHLY_PAY,
-        "PagaOraria" => R_HOURLY_PAY,
-        "Ticket" => R_TICKET,
-        "NumeroAutorizzazione" => R_AUTH,
-        "IBAN" => R_IBAN,
+        b"CFLavoratore" => R_CF,
+        b"Nominativo" => R_NAME,
+        b"Competenza" => R_MONTH,
+        b"Qualifica1" => R_Q1,
+        b"Qualifica2" => R_Q2,
+        b"Qualifica3" => R_Q3,
+        b"TipoContribuzione" => R_TC,
+        b"UnitaProduttiva" => R_UP,
+        b"OrarioContrattuale" => R_WEEKLY,
+        b"GiorniSettimana" => R_DAYS_PER_WEEK,
+        b"PercPartTime" => R_PART_TIME,
+        b"RetribTeorica" => R_MONTHLY_PAY,
+        b"PagaOraria" => R_HOURLY_PAY,
+        b"Ticket" => R_TICKET,
+        b"NumeroAutorizzazione" => R_AUTH,
+        b"IBAN" => R_IBAN,
         _ => return None,
     })
+}
+
+/// A child of a worker record read by the fast path ([`scan_record`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    /// Field index, or [`DAY`] for a `Giorno`.
+    what: usize,
+    /// Offset of its `<`, relative to where the scan started.
+    at: usize,
+    /// Its value (a field) or its three attribute values (a day), as ranges.
+    values: [(usize, usize); 3],
+    loc: Location,
+}
+
+const DAY: usize = usize::MAX;
+const RECORD_END: &[u8] = b"</DenunciaIndividuale>";
+
+/// Reads the content of a worker record, after its start tag, when it is
+/// written in the usual form: only whitespace between the children; fields
+/// as `<Name>text</Name>` (no reference, comment, CDATA or attribute), in
+/// schema order, each at most once; then `Giorno` elements as
+/// `<Giorno data="…" ore="…" evento="…"/>`; then `</DenunciaIndividuale>`.
+/// Returns the offset of that end tag, or `None` as soon as anything differs
+/// (or the buffered input ends first): the general path then reads the record
+/// and reports whatever is unusual, so the fast path never has to.
+fn scan_record(b: &[u8], spans: &mut Vec<Span>) -> Option<usize> {
+    spans.clear();
+    let mut i = 0;
+    let mut last: i32 = -1;
+    loop {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'<') {
+            return None;
+        }
+        let at = i;
+        let rest = &b[i + 1..];
+        if rest.starts_with(&RECORD_END[1..]) {
+            return Some(at);
+        }
+        if let Some(attrs) = rest.strip_prefix(b"Giorno") {
+            if last > GIORNO {
+                return None;
+            }
+            let (v, n) = usual_attributes(attrs, ["data", "ore", "evento"])?;
+            let mut j = n;
+            while j < attrs.len() && matches!(attrs[j], b' ' | b'\t' | b'\n' | b'\r') {
+                j += 1;
+            }
+            if attrs.get(j..j + 2) != Some(b"/>") {
+                return None;
+            }
+            let off = at + 1 + b"Giorno".len();
+            spans.push(Span {
+                what: DAY,
+                at,
+                values: v.map(|(s, e)| (off + s, off + e)),
+                loc: Location::default(),
+            });
+            last = GIORNO;
+            i = off + j + 2;
+            continue;
+        }
+        let name_len = rest.iter().position(|&c| c == b'>')?;
+        let name = &rest[..name_len];
+        let idx = record_field(name)?;
+        if idx as i32 <= last {
+            return None;
+        }
+        let ts = at + 1 + name_len + 1;
+        let te = ts + memchr::memchr(b'<', &b[ts..])?;
+        if memchr::memchr(b'&', &b[ts..te]).is_some() {
+            return None;
+        }
+        let close = &b[te..];
+        if close.get(1) != Some(&b'/')
+            || close.get(2..2 + name_len) != Some(name)
+            || close.get(2 + name_len) != Some(&b'>')
+        {
+            return None;
+        }
+        spans.push(Span {
+            what: idx,
+            at,
+            values: [(ts, te), (0, 0), (0, 0)],
+            loc: Location::default(),
+        });
+        last = idx as i32;
+        i = te + name_len + 3;
+    }
 }
 
 fn fatal(code: Code, loc: Location, element: &str, message: impl Into<String>) -> Fatal {
@@ -237,43 +328,55 @@ pub(crate) trait Attributes {
     }
 }
 
+/// The byte ranges of the values of exactly the attributes `names` at the
+/// start of `b`, written in the usual form (one space before each, `="…"`, no
+/// reference), and where the last value's closing quote ends. Every `Giorno`
+/// (ten per worker record) goes through here.
+#[inline]
+fn usual_attributes<const N: usize>(
+    b: &[u8],
+    names: [&str; N],
+) -> Option<([(usize, usize); N], usize)> {
+    let mut out = [(0, 0); N];
+    let mut i = 0;
+    for (k, name) in names.iter().enumerate() {
+        let n = name.as_bytes();
+        if b.get(i) != Some(&b' ')
+            || b.get(i + 1..i + 1 + n.len()) != Some(n)
+            || b.get(i + 1 + n.len()..i + 3 + n.len()) != Some(b"=\"")
+        {
+            return None;
+        }
+        let start = i + 3 + n.len();
+        let mut close = start;
+        while close < b.len() && b[close] != b'"' {
+            if b[close] == b'&' {
+                return None;
+            }
+            close += 1;
+        }
+        if close == b.len() {
+            return None;
+        }
+        out[k] = (start, close);
+        i = close + 1;
+    }
+    Some((out, i))
+}
+
 /// The raw text between a start tag's name and its `>` (production lexer).
 struct RawAttributes<'a>(&'a str);
 
 impl Attributes for RawAttributes<'_> {
     #[inline]
     fn exactly<const N: usize>(&self, names: [&str; N]) -> Option<[&str; N]> {
-        // Every `Giorno` (ten per worker record) goes through here.
         let raw = self.0;
         let b = raw.as_bytes();
-        let mut out = [""; N];
-        let mut i = 0;
-        for (k, name) in names.iter().enumerate() {
-            let n = name.as_bytes();
-            if b.get(i) != Some(&b' ')
-                || b.get(i + 1..i + 1 + n.len()) != Some(n)
-                || b.get(i + 1 + n.len()..i + 3 + n.len()) != Some(b"=\"")
-            {
-                return None;
-            }
-            let start = i + 3 + n.len();
-            let mut close = start;
-            while close < b.len() && b[close] != b'"' {
-                if b[close] == b'&' {
-                    return None;
-                }
-                close += 1;
-            }
-            if close == b.len() {
-                return None;
-            }
-            out[k] = &raw[start..close];
-            i = close + 1;
-        }
-        b[i..]
+        let (values, end) = usual_attributes(b, names)?;
+        b[end..]
             .iter()
             .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-            .then_some(out)
+            .then(|| values.map(|(s, e)| &raw[s..e]))
     }
 
     fn each(
@@ -400,6 +503,8 @@ pub struct XmlReader<R: BufRead> {
     part: Part,
     /// Lines before the end of a first part that ended cleanly.
     part_lines: Option<u64>,
+    /// The children of the record being read by the fast path (reused).
+    spans: Vec<Span>,
 }
 
 impl<R: BufRead> XmlReader<R> {
@@ -413,6 +518,7 @@ impl<R: BufRead> XmlReader<R> {
             m: Machine::new(),
             part,
             part_lines: None,
+            spans: Vec::new(),
         }
     }
 
@@ -743,7 +849,7 @@ impl Machine {
                 return Ok(None);
             }
             (Ctx::Record, _) => {
-                if let Some(i) = record_field(name) {
+                if let Some(i) = record_field(name.as_bytes()) {
                     self.order(i as i32, false, loc, name, issues);
                     self.leaf = Some((Leaf::Record(i), loc, RECORD_FIELDS[i]));
                 }
@@ -1001,11 +1107,16 @@ impl Machine {
 
 impl<R: BufRead> FlowReader for XmlReader<R> {
     fn next_item(&mut self, issues: &mut Vec<Issue>) -> Result<Item, Fatal> {
+        let mut started = true;
         loop {
+            if started && let Some(item) = self.fast_record(issues) {
+                return Ok(item);
+            }
             let (tok, at) = match self.lx.next_token() {
                 Ok(t) => t,
                 Err(e) => return Err(self.lex_error(e)),
             };
+            started = matches!(tok, Tok::Start { .. });
             let item = self.handle(tok, at, issues)?;
             // After the declaration (a BOM may precede it), whitespace outside
             // leaf elements is skipped by the lexer.
@@ -1028,6 +1139,40 @@ impl<R: BufRead> FlowReader for XmlReader<R> {
 }
 
 impl<R: BufRead> XmlReader<R> {
+    /// Right after the start tag of a worker record, reads the whole record
+    /// at once if it is buffered and in the usual form ([`scan_record`]),
+    /// with the items, locations and issues the token path would give (the
+    /// equivalence tests compare the two); `None` leaves it to that path.
+    fn fast_record(&mut self, issues: &mut Vec<Issue>) -> Option<Item> {
+        let m = &self.m;
+        let fresh_record = matches!(m.stack.last(), Some(f) if f.ctx == Ctx::Record && f.last < 0);
+        if !fresh_record || m.skip > 0 || m.leaf.is_some() {
+            return None;
+        }
+        let (ahead, base) = self.lx.ahead();
+        let end_at = scan_record(ahead, &mut self.spans)?;
+        for s in &mut self.spans {
+            s.loc = self.lx.loc(base + s.at as u64);
+        }
+        let end_loc = self.lx.loc(base + end_at as u64);
+        let rec = &mut self.m.items.record;
+        for s in &self.spans {
+            let [a, b, c] = s.values.map(|(from, to)| self.lx.ahead_str(from..to));
+            if s.what == DAY {
+                let day = rec.push_day(s.loc);
+                day.date.set(a, s.loc);
+                day.hours.set(b, s.loc);
+                day.event.set(c, s.loc);
+            } else {
+                rec.fields[s.what].set(a, s.loc);
+            }
+        }
+        self.lx.consume_closing(end_at + RECORD_END.len());
+        let item = self.m.end(end_loc, issues);
+        self.lx.skip_blank = true;
+        item
+    }
+
     fn handle(
         &mut self,
         tok: Tok,
