@@ -258,6 +258,15 @@ impl<R: Read> Lexer<R> {
         }
     }
 
+    /// Records `loc`, found by the caller, as if [`Lexer::loc`] had computed
+    /// it (it must not be before the last location asked for).
+    pub fn located(&mut self, loc: Location) {
+        debug_assert!(loc.offset >= self.counted);
+        self.lines = loc.line - 1;
+        self.line_start = loc.offset + 1 - loc.column;
+        self.counted = loc.offset;
+    }
+
     /// Line and column of absolute offset `at`, which must not be before the
     /// last one asked for nor before the buffered data.
     pub fn loc(&mut self, at: u64) -> Location {

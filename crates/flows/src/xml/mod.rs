@@ -95,14 +95,39 @@ fn record_field(name: &[u8]) -> Option<usize> {
 struct Span {
     /// Field index, or [`DAY`] for a `Giorno`.
     what: usize,
-    /// Offset of its `<`, relative to where the scan started.
+    /// Offset of its `<`, relative to where the scan started, and its line.
     at: usize,
+    line: Line,
     /// Its value (a field) or its three attribute values (a day), as ranges.
     values: [(usize, usize); 3],
     loc: Location,
 }
 
 const DAY: usize = usize::MAX;
+
+/// Where a line starts, relative to where a scan started: newlines seen
+/// since, and the offset after the last of them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Line {
+    newlines: u64,
+    start: usize,
+}
+
+impl Line {
+    /// The location of relative offset `at` on this line, given the location
+    /// of the scan's start.
+    fn loc(self, at: usize, origin: Location) -> Location {
+        Location {
+            line: origin.line + self.newlines,
+            column: if self.newlines == 0 {
+                origin.column + at as u64
+            } else {
+                (at - self.start) as u64 + 1
+            },
+            offset: origin.offset + at as u64,
+        }
+    }
+}
 const RECORD_END: &[u8] = b"</DenunciaIndividuale>";
 
 /// Reads the content of a worker record, after its start tag, when it is
@@ -110,15 +135,22 @@ const RECORD_END: &[u8] = b"</DenunciaIndividuale>";
 /// as `<Name>text</Name>` (no reference, comment, CDATA or attribute), in
 /// schema order, each at most once; then `Giorno` elements as
 /// `<Giorno data="…" ore="…" evento="…"/>`; then `</DenunciaIndividuale>`.
-/// Returns the offset of that end tag, or `None` as soon as anything differs
+/// Newlines are counted as the whitespace is skipped (values with a newline
+/// are not the usual form), so each child is located without another scan.
+/// Returns the offset and line of that end tag, or `None` as soon as anything differs
 /// (or the buffered input ends first): the general path then reads the record
 /// and reports whatever is unusual, so the fast path never has to.
-fn scan_record(b: &[u8], spans: &mut Vec<Span>) -> Option<usize> {
+fn scan_record(b: &[u8], spans: &mut Vec<Span>) -> Option<(usize, Line)> {
     spans.clear();
     let mut i = 0;
     let mut last: i32 = -1;
+    let mut line = Line::default();
     loop {
         while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            if b[i] == b'\n' {
+                line.newlines += 1;
+                line.start = i + 1;
+            }
             i += 1;
         }
         if b.get(i) != Some(&b'<') {
@@ -127,7 +159,7 @@ fn scan_record(b: &[u8], spans: &mut Vec<Span>) -> Option<usize> {
         let at = i;
         let rest = &b[i + 1..];
         if rest.starts_with(&RECORD_END[1..]) {
-            return Some(at);
+            return Some((at, line));
         }
         if let Some(attrs) = rest.strip_prefix(b"Giorno") {
             if last > GIORNO {
@@ -145,6 +177,7 @@ fn scan_record(b: &[u8], spans: &mut Vec<Span>) -> Option<usize> {
             spans.push(Span {
                 what: DAY,
                 at,
+                line,
                 values: v.map(|(s, e)| (off + s, off + e)),
                 loc: Location::default(),
             });
@@ -159,9 +192,15 @@ fn scan_record(b: &[u8], spans: &mut Vec<Span>) -> Option<usize> {
             return None;
         }
         let ts = at + 1 + name_len + 1;
-        let te = ts + memchr::memchr(b'<', &b[ts..])?;
-        if memchr::memchr(b'&', &b[ts..te]).is_some() {
-            return None;
+        // Values are short: a byte loop, which also rules out references and
+        // newlines, rather than memchr calls.
+        let mut te = ts;
+        loop {
+            match b.get(te)? {
+                b'<' => break,
+                b'&' | b'\n' => return None,
+                _ => te += 1,
+            }
         }
         let close = &b[te..];
         if close.get(1) != Some(&b'/')
@@ -173,6 +212,7 @@ fn scan_record(b: &[u8], spans: &mut Vec<Span>) -> Option<usize> {
         spans.push(Span {
             what: idx,
             at,
+            line,
             values: [(ts, te), (0, 0), (0, 0)],
             loc: Location::default(),
         });
@@ -350,7 +390,8 @@ fn usual_attributes<const N: usize>(
         let start = i + 3 + n.len();
         let mut close = start;
         while close < b.len() && b[close] != b'"' {
-            if b[close] == b'&' {
+            // (A newline would have to be counted: not the usual form.)
+            if matches!(b[close], b'&' | b'\n') {
                 return None;
             }
             close += 1;
@@ -1150,11 +1191,13 @@ impl<R: BufRead> XmlReader<R> {
             return None;
         }
         let (ahead, base) = self.lx.ahead();
-        let end_at = scan_record(ahead, &mut self.spans)?;
+        let (end_at, end_line) = scan_record(ahead, &mut self.spans)?;
+        let origin = self.lx.loc(base);
         for s in &mut self.spans {
-            s.loc = self.lx.loc(base + s.at as u64);
+            s.loc = s.line.loc(s.at, origin);
         }
-        let end_loc = self.lx.loc(base + end_at as u64);
+        let end_loc = end_line.loc(end_at, origin);
+        self.lx.located(end_loc);
         let rec = &mut self.m.items.record;
         for s in &self.spans {
             let [a, b, c] = s.values.map(|(from, to)| self.lx.ahead_str(from..to));
