@@ -600,7 +600,6 @@ impl<'a> Checker<'a> {
     #[allow(clippy::too_many_lines)]
     fn record(&mut self, r: &RawRecord, hooks: &mut Hooks<'_>) {
         self.summary.records += 1;
-        self.record_blocking = false;
         let fl = &r.fields;
         set_str(&mut self.ctx.worker, fl[R_CF].get());
         set_str(&mut self.ctx.month, fl[R_MONTH].get());
@@ -1306,6 +1305,9 @@ impl<'a> Checker<'a> {
         let mut headers = 0;
         loop {
             let item = reader.next_item(&mut issues);
+            // The reader's issues belong to the item they come with: a record's
+            // blocking state starts before they are counted.
+            self.record_blocking = false;
             self.issues(&mut issues);
             match item {
                 Ok(Item::Header) => {
