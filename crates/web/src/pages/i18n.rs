@@ -227,6 +227,15 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("non ancora assegnato", "not assigned yet"),
     ("Ticket", "Ticket"),
     ("Autorizzazione", "Authorisation"),
+    ("Codice di conguaglio", "Offset code"),
+    (
+        "Il datore di lavoro anticipa la prestazione ai lavoratori con la retribuzione e la recupera in conguaglio sui contributi dovuti, indicando questo codice.",
+        "The employer advances the benefit to the workers with their pay and recovers it by offsetting it against the contributions due, quoting this code.",
+    ),
+    (
+        "Lo stesso codice si indica nelle dichiarazioni delle ore fruite.",
+        "The same code is quoted in the declarations of the hours used.",
+    ),
     ("Sede INPS competente", "INPS office in charge"),
     ("Inviata il", "Submitted on"),
     ("Decisa il", "Decided on"),
