@@ -150,10 +150,36 @@ pub struct FlowView {
     /// Refused only for forceable findings: accepted if sent again with a confirmation
     /// and a note (R-FLO-1).
     pub awaiting_confirmation: bool,
+    /// Months of competence of the header, for an accepted flow (`None` otherwise).
+    pub period: Option<FlowPeriod>,
     /// The check report (summary, counts, findings, outcome); in the detail only.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub report: Option<serde_json::Value>,
+}
+
+/// The months of competence a flow's header covers (`PeriodoDa`, `PeriodoA`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FlowPeriod {
+    /// First month, `YYYY-MM`.
+    #[schema(example = "2025-03")]
+    pub from: String,
+    /// Last month, `YYYY-MM` (the same as `from` for a flow of one month).
+    #[schema(example = "2025-03")]
+    pub to: String,
+}
+
+impl FlowPeriod {
+    /// The header's months, if both are `YYYY-MM` and in order.
+    fn parse(from: &str, to: &str) -> Option<Self> {
+        let month = |m: &str| {
+            NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d")
+                .ok()
+                .map(|d| d.format("%Y-%m").to_string())
+        };
+        let (from, to) = (month(from)?, month(to)?);
+        (from <= to).then_some(FlowPeriod { from, to })
+    }
 }
 
 /// An accepted worker record with its amounts (R-AMT), as the employer sees it.
@@ -282,6 +308,13 @@ impl From<&FlowRow> for FlowView {
                 && r.report
                     .as_deref()
                     .is_some_and(|j| j.contains("\"outcome\":{\"outcome\":\"needs_confirmation\"")),
+            period: match (&r.period_from, &r.period_to) {
+                (Some(from), Some(to)) => Some(FlowPeriod {
+                    from: from.clone(),
+                    to: to.clone(),
+                }),
+                _ => None,
+            },
             report: None,
         }
     }
@@ -381,30 +414,52 @@ fn addizionale_rate(r: &Reference, benefit: Benefit, causale: &str, on: NaiveDat
         .map_or(Decimal::ZERO, |b| b.rate)
 }
 
-/// Reads the `CFMittente` of the header (the per-sender lock key), if readable.
-fn peek_sender(path: &Path, format: FlowFormat) -> Option<String> {
-    let f = std::fs::File::open(path).ok()?;
+/// What the header says before the checks: the `CFMittente` (the per-sender lock key) and
+/// the period, each if readable.
+#[derive(Default)]
+struct HeaderPeek {
+    sender: Option<String>,
+    period: Option<FlowPeriod>,
+}
+
+/// Reads the header of the spooled flow with the flow's own reader.
+fn peek_header(path: &Path, format: FlowFormat) -> HeaderPeek {
+    use omnia_flows::model::{H_FROM, H_SENDER, H_TO, Item};
+    let Ok(f) = std::fs::File::open(path) else {
+        return HeaderPeek::default();
+    };
     let input = BufReader::with_capacity(1 << 14, f);
-    fn first_header<R: FlowReader>(mut r: R) -> Option<String> {
+    fn first_header<R: FlowReader>(mut r: R) -> HeaderPeek {
         let mut issues = Vec::new();
         for _ in 0..4 {
             match r.next_item(&mut issues) {
-                Ok(omnia_flows::model::Item::Header) => {
-                    return r.header().fields[omnia_flows::model::H_SENDER]
-                        .get()
-                        .map(|s| s.to_ascii_uppercase());
+                Ok(Item::Header) => {
+                    let f = &r.header().fields;
+                    return HeaderPeek {
+                        sender: f[H_SENDER]
+                            .get()
+                            .map(|s| s.to_ascii_uppercase())
+                            .filter(|s| {
+                                !s.is_empty()
+                                    && s.len() <= 16
+                                    && s.bytes().all(|b| b.is_ascii_alphanumeric())
+                            }),
+                        period: f[H_FROM]
+                            .get()
+                            .zip(f[H_TO].get())
+                            .and_then(|(from, to)| FlowPeriod::parse(from, to)),
+                    };
                 }
-                Ok(omnia_flows::model::Item::End) | Err(_) => return None,
+                Ok(Item::End) | Err(_) => return HeaderPeek::default(),
                 Ok(_) => {}
             }
         }
-        None
+        HeaderPeek::default()
     }
     match format {
         FlowFormat::Xml => first_header(XmlReader::new(input)),
         FlowFormat::Csv => first_header(omnia_flows::csv::CsvReader::new(input)),
     }
-    .filter(|s| !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// The check, run on a blocking thread: the report, and the spool of the records to load.
@@ -606,13 +661,13 @@ impl Services {
             .map_err(|e| internal(format!("spool: {e}")))?;
         let path: PathBuf = path.to_path_buf().clone();
         let format = upload.format;
-        let sender = {
+        let header = {
             let path = path.clone();
-            tokio::task::spawn_blocking(move || peek_sender(&path, format))
+            tokio::task::spawn_blocking(move || peek_header(&path, format))
                 .await
                 .map_err(|e| internal(format!("peek: {e}")))?
-        }
-        .unwrap_or_else(|| p.username.clone());
+        };
+        let sender = header.sender.unwrap_or_else(|| p.username.clone());
 
         // The per-sender lock.
         let id = uuid::Uuid::now_v7().to_string();
@@ -642,7 +697,15 @@ impl Services {
             Err(e) => return Err(e.into()),
         }
         let result = self
-            .check_and_store(p, &id, &path, &employers, upload, received_at)
+            .check_and_store(
+                p,
+                &id,
+                &path,
+                &employers,
+                upload,
+                received_at,
+                header.period,
+            )
             .await;
         if result.is_err() {
             // Whatever failed, the load was rolled back: release the lock.
@@ -654,6 +717,7 @@ impl Services {
         result
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn check_and_store(
         &self,
         p: &Principal,
@@ -662,6 +726,7 @@ impl Services {
         employers: &[EmployerId],
         upload: FlowUpload,
         received_at: DateTime<Utc>,
+        period: Option<FlowPeriod>,
     ) -> Result<SubmittedFlow, ServiceError> {
         let loaded = self.load_authorisations(employers).await?;
         let today = received_at.date_naive();
@@ -725,8 +790,24 @@ impl Services {
             Outcome::AcceptedWithConfirmation { note, .. } => Some(note.as_str()),
             _ => None,
         };
+        // The header's period is kept for an accepted flow only: a refused one is not
+        // known to be what it says.
+        let period = period
+            .as_ref()
+            .filter(|_| accepted)
+            .map(|p| (p.from.as_str(), p.to.as_str()));
         if !tx
-            .finish_flow(id, status, now, n, gross, net, &report_json, confirmation)
+            .finish_flow(
+                id,
+                status,
+                now,
+                n,
+                gross,
+                net,
+                &report_json,
+                confirmation,
+                period,
+            )
             .await?
         {
             return Err(internal("flow lock lost"));

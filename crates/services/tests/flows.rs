@@ -189,6 +189,69 @@ async fn an_accepted_flow_stores_its_records_amounts_and_ledger_postings() {
 }
 
 #[tokio::test]
+async fn an_accepted_flow_keeps_the_period_of_its_header_and_a_refused_one_none() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    // The header covers two months (PeriodoDa, PeriodoA); the records are in the first.
+    let from = flow_month(&a.app);
+    let to = from + chrono::Months::new(1);
+    let (from, to) = (
+        from.format("%Y-%m").to_string(),
+        to.format("%Y-%m").to_string(),
+    );
+    let body = String::from_utf8(xml(&plan(&a, "8"))).unwrap();
+    let two_months = body.replace(
+        &format!("<PeriodoA>{from}</PeriodoA>"),
+        &format!("<PeriodoA>{to}</PeriodoA>"),
+    );
+    assert_ne!(body, two_months);
+    let f = w
+        .submit(
+            "datore.meccanica",
+            two_months.as_bytes(),
+            FlowFormat::Xml,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(f.accepted, "{:?}", f.flow.report);
+    let expected = Some(flows::FlowPeriod {
+        from: from.clone(),
+        to,
+    });
+    assert_eq!(f.flow.period, expected);
+    // The list carries it with each flow (no report, no records to read).
+    let p = w.who("datore.meccanica").await;
+    let listed = w.s.flows_for(&p).await.unwrap();
+    assert_eq!(listed[0].id, f.flow.id);
+    assert_eq!(listed[0].period, expected);
+    // A refused flow's header is not known to be right: no period.
+    let refused = w.send(&plan(&a, "70")).await.unwrap();
+    assert!(!refused.accepted);
+    assert_eq!(refused.flow.period, None);
+    assert_eq!(w.s.flow(&p, &refused.flow.id).await.unwrap().period, None);
+    // A CSV flow carries the same header (here replacing the records just accepted).
+    let mut replacing = plan(&a, "8");
+    for wk in &mut replacing.employers[0].workers {
+        wk.replacement = true;
+    }
+    let mut csv = Vec::new();
+    generate_plan(&replacing, Format::Csv, &mut csv).unwrap();
+    let c = w
+        .submit("datore.meccanica", &csv, FlowFormat::Csv, None)
+        .await
+        .unwrap();
+    assert!(c.accepted, "{:?}", c.flow.report);
+    assert_eq!(
+        c.flow.period,
+        Some(flows::FlowPeriod {
+            from: from.clone(),
+            to: from,
+        })
+    );
+}
+
+#[tokio::test]
 async fn a_flow_with_one_blocking_error_stores_only_its_report() {
     let w = World::new().await;
     let a = w.authorised().await;

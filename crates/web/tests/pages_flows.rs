@@ -238,10 +238,14 @@ async fn an_accepted_upload_shows_the_outcome_and_the_amounts_per_worker() {
     assert!(html.contains("108,47\u{a0}€"), "net per worker");
     let worker = a["workers"][0]["cf"].as_str().unwrap();
     assert!(html.contains(worker));
-    // The list shows it, in Rome time, with its outcome.
+    // The list shows it, in Rome time, with the period of its header and its outcome.
     let (_, list) = b.get("/flussi").await;
     assert!(list.contains(&path), "{list}");
     assert!(list.contains("accettato"));
+    let start = a["start"].as_str().unwrap();
+    let period = format!("<td>{}/{}</td>", &start[5..7], &start[..4]);
+    assert!(list.contains(&period), "{period} in {list}");
+    assert!(html.contains(&format!("id=\"periodo\">{}/{}<", &start[5..7], &start[..4])));
     // English is available.
     b.get("/lingua?l=en").await;
     let (_, en) = b.get(&path).await;

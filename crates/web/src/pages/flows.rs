@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use omnia_flows::catalogue::Code;
 use omnia_services::flows::{
-    FlowFormat, FlowRecordView, FlowSpool, FlowUpload, FlowView, NewPaymentBatch, PaymentBatchView,
-    SpoolError,
+    FlowFormat, FlowPeriod, FlowRecordView, FlowSpool, FlowUpload, FlowView, NewPaymentBatch,
+    PaymentBatchView, SpoolError,
 };
 use omnia_services::{Role, ServiceError};
 use omnia_store::{BatchStatus, FlowStatus, RecordState};
@@ -65,6 +65,15 @@ fn month(m: &str) -> String {
     match m.split_once('-') {
         Some((y, mm)) => format!("{mm}/{y}"),
         None => m.to_owned(),
+    }
+}
+
+/// The months a flow covers: `03/2025`, or `03/2025 – 05/2025`.
+fn period(p: &FlowPeriod) -> String {
+    if p.from == p.to {
+        month(&p.from)
+    } else {
+        format!("{} – {}", month(&p.from), month(&p.to))
     }
 }
 
@@ -140,28 +149,18 @@ pub async fn list(State(state): State<AppState>, user: WebUser) -> Response {
         Ok(f) => f,
         Err(e) => return service_error_page(e),
     };
-    let mut rows = Vec::with_capacity(flows.len());
-    for f in &flows {
-        rows.push(FlowRow {
+    let rows = flows
+        .iter()
+        .map(|f| FlowRow {
             id: f.id.clone(),
             received: rome(f.received_at),
             sender: f.sender.clone(),
-            period: String::new(),
+            period: f.period.as_ref().map(period).unwrap_or_default(),
             format: f.format.to_uppercase(),
             records: f.records,
             outcome: flow_outcome(f),
-        });
-    }
-    // The period is in the report only: read it for the flows that have records (the
-    // list view carries no report; the detail of each is one indexed read).
-    for row in rows.iter_mut().filter(|r| r.records > 0) {
-        if let Ok(records) = state.services.flow_records(&user.principal, &row.id).await {
-            let mut months: Vec<String> = records.iter().map(|r| month(&r.month)).collect();
-            months.sort();
-            months.dedup();
-            row.period = months.join(", ");
-        }
-    }
+        })
+        .collect();
     render(
         StatusCode::OK,
         &ListPage {
@@ -525,6 +524,8 @@ struct DetailPage {
     outcome_class: &'static str,
     received: String,
     sender: String,
+    /// Months of competence of an accepted flow's header.
+    period: Option<String>,
     format: String,
     bytes: i64,
     records: i64,
@@ -703,6 +704,7 @@ pub async fn detail(
         },
         received: rome(flow.received_at),
         sender: flow.sender.clone(),
+        period: flow.period.as_ref().map(period),
         format: flow.format.to_uppercase(),
         bytes: flow.bytes,
         records: flow.records,
