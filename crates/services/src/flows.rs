@@ -414,6 +414,32 @@ fn addizionale_rate(r: &Reference, benefit: Benefit, causale: &str, on: NaiveDat
         .map_or(Decimal::ZERO, |b| b.rate)
 }
 
+/// Adds to each finding of a report the title of its check in Italian and English
+/// (`title_it`, `title_en`, from the catalogue): the `message` is Italian only, written by
+/// the checker with the values it found. Done when the report is shown, so reports
+/// stored before the English titles existed get them too.
+fn with_titles(mut report: serde_json::Value) -> serde_json::Value {
+    if let Some(findings) = report
+        .get_mut("findings")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for f in findings {
+            let Some(code) = f
+                .get("code")
+                .and_then(serde_json::Value::as_str)
+                .and_then(omnia_flows::Code::parse)
+            else {
+                continue;
+            };
+            if let Some(f) = f.as_object_mut() {
+                f.insert("title_it".into(), code.title_it().into());
+                f.insert("title_en".into(), code.title_en().into());
+            }
+        }
+    }
+    report
+}
+
 /// What the header says before the checks: the `CFMittente` (the per-sender lock key) and
 /// the period, each if readable.
 #[derive(Default)]
@@ -829,7 +855,7 @@ impl Services {
         tx.commit().await?;
         drop(records);
         let mut flow = FlowView::from(&row);
-        flow.report = serde_json::to_value(&report).ok();
+        flow.report = serde_json::to_value(&report).ok().map(with_titles);
         Ok(SubmittedFlow { flow, accepted })
     }
 
@@ -875,7 +901,8 @@ impl Services {
         v.report = row
             .report
             .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok());
+            .and_then(|r| serde_json::from_str(r).ok())
+            .map(with_titles);
         Ok(v)
     }
 

@@ -35,11 +35,18 @@ async fn a_refused_flow_answers_422_with_every_finding_and_stores_no_record() {
     for key in ["class", "severity", "level", "line", "element", "message"] {
         assert!(!f[key].is_null(), "{key} in {f}");
     }
+    // Next to the Italian message, the check's title in both languages (docs/flows/checks.md).
+    assert_eq!(f["title_it"], "File non ben formato o troncato", "{f}");
+    assert_eq!(f["title_en"], "File not well-formed or truncated", "{f}");
     // Stored with its report, visible to the sender.
     let id = v["id"].as_str().unwrap();
     let (status, got) = app.get(&token, &format!("/api/v1/flows/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(got["report"]["outcome"]["outcome"], "refused");
+    assert_eq!(
+        got["report"]["findings"][0]["title_en"],
+        "File not well-formed or truncated"
+    );
     let (_, recs) = app
         .get(&token, &format!("/api/v1/flows/{id}/records"))
         .await;

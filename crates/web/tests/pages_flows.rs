@@ -270,6 +270,18 @@ async fn a_refused_upload_shows_its_findings_and_stores_no_record() {
     assert!(html.contains("FO01"), "the located finding is listed");
     assert!(html.contains("id=\"tabella-rilievi\""));
     assert!(!html.contains("id=\"tabella-record\""), "no record stored");
+    assert!(html.contains("File non ben formato o troncato"));
+    // English pages give the checks' English titles; the checker's message, with the
+    // values it found, stays Italian and is marked so.
+    b.get("/lingua?l=en").await;
+    let (_, en) = b.get(&path).await;
+    assert!(en.contains("File not well-formed or truncated"), "{en}");
+    assert!(!en.contains("File non ben formato o troncato"), "{en}");
+    assert!(
+        en.contains("<span class=\"d-block small\" lang=\"it\">"),
+        "{en}"
+    );
+    b.get("/lingua?l=it").await;
     let token = app.login("datore.meccanica").await;
     let id = path.trim_start_matches("/flussi/");
     let (_, recs) = app

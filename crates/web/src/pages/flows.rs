@@ -23,6 +23,7 @@ use omnia_store::{BatchStatus, FlowStatus, RecordState};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use super::layout::Lang;
 use super::{PageContext, context, encode_query_value, not_found_page, render, service_error_page};
 use crate::AppState;
 use crate::auth::WebUser;
@@ -469,6 +470,9 @@ struct FindingRow {
     worker: String,
     month: String,
     message: String,
+    /// On English pages, the check's English title: the message itself is Italian (the
+    /// checker writes it with the values found), so it follows, marked as Italian.
+    title_en: Option<&'static str>,
 }
 
 struct Choice {
@@ -640,6 +644,9 @@ pub async fn detail(
             worker: f.worker.clone().unwrap_or_default(),
             month: f.month.as_deref().map(month).unwrap_or_default(),
             message: f.message.clone(),
+            title_en: Code::parse(&f.code)
+                .filter(|_| user.lang == Lang::En)
+                .map(Code::title_en),
         })
         .collect();
     let counts = report
@@ -649,7 +656,9 @@ pub async fn detail(
             let known = Code::parse(c);
             CountRow {
                 code: c.clone(),
-                title: known.map(|k| k.title_it().to_owned()).unwrap_or_default(),
+                title: known
+                    .map(|k| user.lang.pick(k.title_it(), k.title_en()).to_owned())
+                    .unwrap_or_default(),
                 severity: known
                     .map(|k| match k.severity() {
                         omnia_flows::catalogue::Severity::Blocking => "bloccante",
@@ -682,7 +691,7 @@ pub async fn detail(
     codes.extend(report.counts.keys().map(|c| Choice {
         value: c.clone(),
         label: match Code::parse(c) {
-            Some(k) => format!("{c} — {}", k.title_it()),
+            Some(k) => format!("{c} — {}", user.lang.pick(k.title_it(), k.title_en())),
             None => c.clone(),
         },
         selected: c == code,
