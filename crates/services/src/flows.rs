@@ -371,6 +371,18 @@ impl From<PaymentBatchRow> for PaymentBatchView {
     }
 }
 
+/// Who reads flows (DESIGN.md's permission table): the senders' side sees its own
+/// flows and its employers' records; an operator reads, without changing anything, the
+/// flows holding records of the UPs its office serves, as it examines their applications
+/// (and as its payment batches take their records).
+enum FlowAudience {
+    Senders {
+        user: UserId,
+        employers: Vec<EmployerId>,
+    },
+    Office(OfficeScope),
+}
+
 /// What the amount hook needs to turn a checked record into a stored one.
 #[derive(Clone)]
 struct AuthInfo {
@@ -859,38 +871,63 @@ impl Services {
         Ok(SubmittedFlow { flow, accepted })
     }
 
-    /// The caller's flows: uploaded by it, or with records of its employers. Newest first.
-    pub async fn flows_for(&self, p: &Principal) -> Result<Vec<FlowView>, ServiceError> {
-        let employers = self.flow_employers(p).await?;
-        let mut tx = self.db().read().await?;
-        Ok(tx
-            .flows_visible(p.user_id, &employers)
-            .await?
-            .iter()
-            .map(FlowView::from)
-            .collect())
+    /// Who reads flows, and so which flows and records it sees (`Forbidden` for an
+    /// administrator).
+    async fn flow_audience(&self, p: &Principal) -> Result<FlowAudience, ServiceError> {
+        match p.role {
+            Role::Operator => Ok(FlowAudience::Office(self.office_scope(p)?)),
+            _ => Ok(FlowAudience::Senders {
+                user: p.user_id,
+                employers: self.flow_employers(p).await?,
+            }),
+        }
     }
 
-    /// Resolves a flow the caller may see, with the employers whose records it may see.
+    /// The caller's flows, newest first: for employer users and intermediaries those it
+    /// uploaded or holding records of its employers; for an operator those holding records
+    /// of the UPs its office serves.
+    pub async fn flows_for(&self, p: &Principal) -> Result<Vec<FlowView>, ServiceError> {
+        let audience = self.flow_audience(p).await?;
+        let mut tx = self.db().read().await?;
+        let rows = match &audience {
+            FlowAudience::Senders { user, employers } => tx.flows_visible(*user, employers).await?,
+            FlowAudience::Office(o) => tx.flows_of_office(o.office_id()).await?,
+        };
+        Ok(rows.iter().map(FlowView::from).collect())
+    }
+
+    /// The records of a flow `audience` may see, in file order.
+    async fn audience_records(
+        tx: &mut Tx,
+        audience: &FlowAudience,
+        id: &str,
+    ) -> Result<Vec<FlowRecordRow>, ServiceError> {
+        Ok(match audience {
+            FlowAudience::Senders { employers, .. } => tx.flow_records(id, Some(employers)).await?,
+            FlowAudience::Office(o) => tx.flow_records_of_office(id, o.office_id()).await?,
+        })
+    }
+
+    /// Resolves a flow the caller may see, with who it is reading it. Another tenant's
+    /// flow is `NotFound`, like a missing one.
     async fn visible_flow(
         &self,
         tx: &mut Tx,
         p: &Principal,
         id: &str,
-    ) -> Result<(FlowRow, Vec<EmployerId>), ServiceError> {
-        let employers = self.flow_employers(p).await.map_err(|e| match e {
+    ) -> Result<(FlowRow, FlowAudience), ServiceError> {
+        let audience = self.flow_audience(p).await.map_err(|e| match e {
             ServiceError::Forbidden => ServiceError::NotFound,
             other => other,
         })?;
         let row = tx.flow(id).await?.ok_or(ServiceError::NotFound)?;
-        if row.uploaded_by == p.user_id {
-            return Ok((row, employers));
+        if matches!(&audience, FlowAudience::Senders { user, .. } if row.uploaded_by == *user) {
+            return Ok((row, audience));
         }
-        let mine = tx.flow_records(id, Some(&employers)).await?;
-        if mine.is_empty() {
+        if Self::audience_records(tx, &audience, id).await?.is_empty() {
             return Err(ServiceError::NotFound);
         }
-        Ok((row, employers))
+        Ok((row, audience))
     }
 
     /// One flow with its report.
@@ -906,17 +943,16 @@ impl Services {
         Ok(v)
     }
 
-    /// The records of a flow with their amounts, restricted to the employers the caller
-    /// may act for today.
+    /// The records of a flow with their amounts: those of the employers the caller may act
+    /// for today, or, for an operator, those of the UPs its office serves.
     pub async fn flow_records(
         &self,
         p: &Principal,
         id: &str,
     ) -> Result<Vec<FlowRecordView>, ServiceError> {
         let mut tx = self.db().read().await?;
-        let (_, employers) = self.visible_flow(&mut tx, p, id).await?;
-        Ok(tx
-            .flow_records(id, Some(&employers))
+        let (_, audience) = self.visible_flow(&mut tx, p, id).await?;
+        Ok(Self::audience_records(&mut tx, &audience, id)
             .await?
             .into_iter()
             .map(FlowRecordView::from)

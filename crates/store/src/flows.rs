@@ -498,6 +498,40 @@ impl Tx {
             .await?))
     }
 
+    /// Flows holding records of the applications whose UP `office` serves (the operators'
+    /// read-only view; the same records its payment batches take); newest first.
+    pub async fn flows_of_office(&mut self, office: OfficeId) -> Result<Vec<FlowRow>> {
+        let sql = format!(
+            "SELECT {FLOW_COLUMNS} FROM flows f WHERE EXISTS (SELECT 1 FROM flow_records r \
+             JOIN applications a ON a.id = r.application_id \
+             JOIN productive_units u ON u.id = a.unit_id \
+             WHERE r.flow_id = f.id AND u.office_id = $1) \
+             ORDER BY f.received_at DESC, f.id DESC LIMIT 500"
+        );
+        Ok(on!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(office)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// Records of a flow for applications whose UP `office` serves; in file order.
+    pub async fn flow_records_of_office(
+        &mut self,
+        flow_id: &str,
+        office: OfficeId,
+    ) -> Result<Vec<FlowRecordRow>> {
+        let sql = format!(
+            "{RECORD_SELECT}WHERE flow_id = $1 AND application_id IN (SELECT a.id \
+             FROM applications a JOIN productive_units u ON u.id = a.unit_id \
+             WHERE u.office_id = $2) ORDER BY line, id"
+        );
+        Ok(on!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(flow_id)
+            .bind(office)
+            .fetch_all(c)
+            .await?))
+    }
+
     pub async fn flow_record(&mut self, id: i64) -> Result<Option<FlowRecordRow>> {
         let sql = format!("{RECORD_SELECT}WHERE id = $1");
         Ok(on!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))

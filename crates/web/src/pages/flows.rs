@@ -117,6 +117,11 @@ fn is_applicant(user: &WebUser) -> bool {
     matches!(user.principal.role, Role::EmployerUser | Role::Intermediary)
 }
 
+/// Operators read the flows of their office's UPs; they neither send nor delete.
+fn is_operator(user: &WebUser) -> bool {
+    user.principal.role == Role::Operator
+}
+
 /// A flow id from a path segment (anything but a UUID is "not found").
 fn flow_id(id: &str) -> Option<String> {
     uuid::Uuid::parse_str(id).ok().map(|u| u.to_string())
@@ -139,11 +144,14 @@ struct FlowRow {
 struct ListPage {
     ctx: PageContext,
     rows: Vec<FlowRow>,
+    /// An operator reads the flows of its office's UPs; it sends none.
+    operator: bool,
 }
 
-/// `GET /flussi`: the flows the user sent, or holding records of its employers.
+/// `GET /flussi`: the flows the user sent, or holding records of its employers; for an
+/// operator, the flows holding records of the UPs its office serves (read-only).
 pub async fn list(State(state): State<AppState>, user: WebUser) -> Response {
-    if !is_applicant(&user) {
+    if !is_applicant(&user) && !is_operator(&user) {
         return not_found_page();
     }
     let flows = match state.services.flows_for(&user.principal).await {
@@ -167,6 +175,7 @@ pub async fn list(State(state): State<AppState>, user: WebUser) -> Response {
         &ListPage {
             ctx: context(&user, "flussi"),
             rows,
+            operator: is_operator(&user),
         },
     )
 }
@@ -496,6 +505,8 @@ struct RecordRow {
     capped: bool,
     state: &'static str,
     deletable: bool,
+    /// The payment batch holding the record (R-FLO-4).
+    batch_id: Option<String>,
 }
 
 impl RecordRow {
@@ -515,6 +526,7 @@ impl RecordRow {
             capped: r.capped,
             state: record_state(r.state),
             deletable: r.state == RecordState::Accepted,
+            batch_id: r.batch_id.clone(),
         }
     }
 }
@@ -556,6 +568,9 @@ struct DetailPage {
     prev_href: Option<String>,
     next_href: Option<String>,
     record_rows: Vec<RecordRow>,
+    /// Read-only view of an operator: no eliminazione, no re-send; records link to their
+    /// payment batch.
+    operator: bool,
     /// The re-send form of a flow waiting for a confirmation.
     form: UploadForm,
     max_label: String,
@@ -723,8 +738,8 @@ pub async fn detail(
             .confirmation_note
             .clone()
             .or(report.outcome.note.clone()),
-        awaiting_confirmation: flow.awaiting_confirmation
-            || report.outcome.outcome == "needs_confirmation",
+        awaiting_confirmation: is_applicant(&user)
+            && (flow.awaiting_confirmation || report.outcome.outcome == "needs_confirmation"),
         summary_records: report.summary.records,
         summary_records_ok: report.summary.records_ok,
         summary_employers: report.summary.employers,
@@ -744,6 +759,7 @@ pub async fn detail(
         prev_href: (page > 1).then(|| href(page - 1)),
         next_href: (page < pages).then(|| href(page + 1)),
         record_rows: records.iter().map(RecordRow::new).collect(),
+        operator: is_operator(&user),
         form: UploadForm {
             confirm: true,
             confirming: Some(flow.id.clone()),
@@ -771,6 +787,10 @@ async fn record_of(
     id: &str,
     record_id: i64,
 ) -> Result<(String, FlowRecordView), Response> {
+    // Eliminazione is the senders' (R-FLO-2): operators read flows only.
+    if !is_applicant(user) {
+        return Err(not_found_page());
+    }
     let Some(id) = flow_id(id) else {
         return Err(not_found_page());
     };

@@ -800,6 +800,16 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("Segna come pagato", "Mark as paid"),
     ("Lotto segnato come pagato.", "Batch marked as paid."),
     ("Importi per lavoratore", "Amounts per worker"),
+    // operators' read-only view of the flows
+    (
+        "I flussi con i dati per il pagamento diretto che contengono record delle unità produttive servite dalla sede, in consultazione. I lotti di pagamento sono in Pagamenti.",
+        "The direct-payment data flows holding records of the productive units the office serves, read-only. The payment batches are under Payments.",
+    ),
+    (
+        "Importi per lavoratore e mese (R-AMT) dei record delle unità produttive servite dalla sede: lordo entro il massimale, netto della contribuzione a carico del lavoratore. Lo stato di un record in pagamento porta al suo lotto.",
+        "Amounts per worker and month (R-AMT) of the records of the productive units the office serves: gross within the massimale, net of the worker's contributions. The state of a record in payment leads to its batch.",
+    ),
+    ("apri il lotto di pagamento", "open the payment batch"),
 ];
 
 /// Italian and English label of a counter of R-LIM, by its stable key in `limits` (the
