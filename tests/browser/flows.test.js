@@ -259,6 +259,18 @@ test('flows: upload with progress, outcome, amounts, filtered findings, eliminaz
     await page.waitForLoadState('load');
     assert.match(await mainText(page), /Lotto segnato come pagato/);
     await checkA11y(page, 'pagamenti: lotto pagato');
+    const batchUrl = new URL(page.url()).pathname;
+
+    // The operator reads the flows of its office's UPs: list, and the accepted flow with its
+    // records (no Elimina), each paid record leading to its batch.
+    await page.goto(`${server.baseUrl}/flussi`);
+    await checkA11y(page, 'flussi: elenco (operatore)');
+    await page.goto(acceptedUrl);
+    text = await mainText(page);
+    assert.match(text, /Esito: accettato/, text);
+    assert.equal(await page.locator('#tabella-record a', { hasText: 'Elimina' }).count(), 0);
+    assert.ok((await page.locator(`#tabella-record a[href="${batchUrl}"]`).count()) > 0, 'links to the batch');
+    await checkA11y(page, 'flussi: flusso (operatore)');
 
     assert.deepEqual(browser.problems, []);
   } finally {

@@ -275,6 +275,8 @@ async function walk({ javaScriptEnabled, weekOffset }) {
     await page.goto(`${server.baseUrl}/domande/${id}`);
     await expectState(page, 'Autorizzata');
     assert.equal((await page.locator('#autorizzazione').innerText()).trim(), authorisation);
+    // Conguaglio, the default payment mode: the offset code comes with the authorisation (R-FLO-4).
+    assert.match((await page.locator('#codice-conguaglio').innerText()).trim(), /^CG[0-9A-Z]+$/);
     await a11y(page, 'domanda autorizzata (datore)');
 
     assert.deepEqual(browser.problems, [], 'CSP violations, script errors or missing assets');

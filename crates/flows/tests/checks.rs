@@ -799,6 +799,7 @@ fn the_catalogue_is_documented() {
         assert_eq!(cells[3], j(&c.severity()), "{c} severity");
         assert_eq!(cells[4], j(&c.level()), "{c} level");
         assert_eq!(cells[5], c.title_it(), "{c} title");
+        assert_eq!(cells[6], c.title_en(), "{c} English title");
     }
 }
 

@@ -150,10 +150,36 @@ pub struct FlowView {
     /// Refused only for forceable findings: accepted if sent again with a confirmation
     /// and a note (R-FLO-1).
     pub awaiting_confirmation: bool,
+    /// Months of competence of the header, for an accepted flow (`None` otherwise).
+    pub period: Option<FlowPeriod>,
     /// The check report (summary, counts, findings, outcome); in the detail only.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub report: Option<serde_json::Value>,
+}
+
+/// The months of competence a flow's header covers (`PeriodoDa`, `PeriodoA`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FlowPeriod {
+    /// First month, `YYYY-MM`.
+    #[schema(example = "2025-03")]
+    pub from: String,
+    /// Last month, `YYYY-MM` (the same as `from` for a flow of one month).
+    #[schema(example = "2025-03")]
+    pub to: String,
+}
+
+impl FlowPeriod {
+    /// The header's months, if both are `YYYY-MM` and in order.
+    fn parse(from: &str, to: &str) -> Option<Self> {
+        let month = |m: &str| {
+            NaiveDate::parse_from_str(&format!("{}-01", m.trim()), "%Y-%m-%d")
+                .ok()
+                .map(|d| d.format("%Y-%m").to_string())
+        };
+        let (from, to) = (month(from)?, month(to)?);
+        (from <= to).then_some(FlowPeriod { from, to })
+    }
 }
 
 /// An accepted worker record with its amounts (R-AMT), as the employer sees it.
@@ -282,6 +308,13 @@ impl From<&FlowRow> for FlowView {
                 && r.report
                     .as_deref()
                     .is_some_and(|j| j.contains("\"outcome\":{\"outcome\":\"needs_confirmation\"")),
+            period: match (&r.period_from, &r.period_to) {
+                (Some(from), Some(to)) => Some(FlowPeriod {
+                    from: from.clone(),
+                    to: to.clone(),
+                }),
+                _ => None,
+            },
             report: None,
         }
     }
@@ -338,6 +371,18 @@ impl From<PaymentBatchRow> for PaymentBatchView {
     }
 }
 
+/// Who reads flows (DESIGN.md's permission table): the senders' side sees its own
+/// flows and its employers' records; an operator reads, without changing anything, the
+/// flows holding records of the UPs its office serves, as it examines their applications
+/// (and as its payment batches take their records).
+enum FlowAudience {
+    Senders {
+        user: UserId,
+        employers: Vec<EmployerId>,
+    },
+    Office(OfficeScope),
+}
+
 /// What the amount hook needs to turn a checked record into a stored one.
 #[derive(Clone)]
 struct AuthInfo {
@@ -381,30 +426,78 @@ fn addizionale_rate(r: &Reference, benefit: Benefit, causale: &str, on: NaiveDat
         .map_or(Decimal::ZERO, |b| b.rate)
 }
 
-/// Reads the `CFMittente` of the header (the per-sender lock key), if readable.
-fn peek_sender(path: &Path, format: FlowFormat) -> Option<String> {
-    let f = std::fs::File::open(path).ok()?;
+/// Adds to each finding of a report the title of its check in Italian and English
+/// (`title_it`, `title_en`, from the catalogue): the `message` is Italian only, written by
+/// the checker with the values it found. Done when the report is shown, so reports
+/// stored before the English titles existed get them too.
+fn with_titles(mut report: serde_json::Value) -> serde_json::Value {
+    if let Some(findings) = report
+        .get_mut("findings")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for f in findings {
+            let Some(code) = f
+                .get("code")
+                .and_then(serde_json::Value::as_str)
+                .and_then(omnia_flows::Code::parse)
+            else {
+                continue;
+            };
+            if let Some(f) = f.as_object_mut() {
+                f.insert("title_it".into(), code.title_it().into());
+                f.insert("title_en".into(), code.title_en().into());
+            }
+        }
+    }
+    report
+}
+
+/// What the header says before the checks: the `CFMittente` (the per-sender lock key) and
+/// the period, each if readable.
+#[derive(Default)]
+struct HeaderPeek {
+    sender: Option<String>,
+    period: Option<FlowPeriod>,
+}
+
+/// Reads the header of the spooled flow with the flow's own reader.
+fn peek_header(path: &Path, format: FlowFormat) -> HeaderPeek {
+    use omnia_flows::model::{H_FROM, H_SENDER, H_TO, Item};
+    let Ok(f) = std::fs::File::open(path) else {
+        return HeaderPeek::default();
+    };
     let input = BufReader::with_capacity(1 << 14, f);
-    fn first_header<R: FlowReader>(mut r: R) -> Option<String> {
+    fn first_header<R: FlowReader>(mut r: R) -> HeaderPeek {
         let mut issues = Vec::new();
         for _ in 0..4 {
             match r.next_item(&mut issues) {
-                Ok(omnia_flows::model::Item::Header) => {
-                    return r.header().fields[omnia_flows::model::H_SENDER]
-                        .get()
-                        .map(|s| s.to_ascii_uppercase());
+                Ok(Item::Header) => {
+                    let f = &r.header().fields;
+                    return HeaderPeek {
+                        sender: f[H_SENDER]
+                            .get()
+                            .map(|s| s.to_ascii_uppercase())
+                            .filter(|s| {
+                                !s.is_empty()
+                                    && s.len() <= 16
+                                    && s.bytes().all(|b| b.is_ascii_alphanumeric())
+                            }),
+                        period: f[H_FROM]
+                            .get()
+                            .zip(f[H_TO].get())
+                            .and_then(|(from, to)| FlowPeriod::parse(from, to)),
+                    };
                 }
-                Ok(omnia_flows::model::Item::End) | Err(_) => return None,
+                Ok(Item::End) | Err(_) => return HeaderPeek::default(),
                 Ok(_) => {}
             }
         }
-        None
+        HeaderPeek::default()
     }
     match format {
         FlowFormat::Xml => first_header(XmlReader::new(input)),
         FlowFormat::Csv => first_header(omnia_flows::csv::CsvReader::new(input)),
     }
-    .filter(|s| !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// The check, run on a blocking thread: the report, and the spool of the records to load.
@@ -606,13 +699,13 @@ impl Services {
             .map_err(|e| internal(format!("spool: {e}")))?;
         let path: PathBuf = path.to_path_buf().clone();
         let format = upload.format;
-        let sender = {
+        let header = {
             let path = path.clone();
-            tokio::task::spawn_blocking(move || peek_sender(&path, format))
+            tokio::task::spawn_blocking(move || peek_header(&path, format))
                 .await
                 .map_err(|e| internal(format!("peek: {e}")))?
-        }
-        .unwrap_or_else(|| p.username.clone());
+        };
+        let sender = header.sender.unwrap_or_else(|| p.username.clone());
 
         // The per-sender lock.
         let id = uuid::Uuid::now_v7().to_string();
@@ -642,7 +735,15 @@ impl Services {
             Err(e) => return Err(e.into()),
         }
         let result = self
-            .check_and_store(p, &id, &path, &employers, upload, received_at)
+            .check_and_store(
+                p,
+                &id,
+                &path,
+                &employers,
+                upload,
+                received_at,
+                header.period,
+            )
             .await;
         if result.is_err() {
             // Whatever failed, the load was rolled back: release the lock.
@@ -654,6 +755,7 @@ impl Services {
         result
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn check_and_store(
         &self,
         p: &Principal,
@@ -662,6 +764,7 @@ impl Services {
         employers: &[EmployerId],
         upload: FlowUpload,
         received_at: DateTime<Utc>,
+        period: Option<FlowPeriod>,
     ) -> Result<SubmittedFlow, ServiceError> {
         let loaded = self.load_authorisations(employers).await?;
         let today = received_at.date_naive();
@@ -725,8 +828,24 @@ impl Services {
             Outcome::AcceptedWithConfirmation { note, .. } => Some(note.as_str()),
             _ => None,
         };
+        // The header's period is kept for an accepted flow only: a refused one is not
+        // known to be what it says.
+        let period = period
+            .as_ref()
+            .filter(|_| accepted)
+            .map(|p| (p.from.as_str(), p.to.as_str()));
         if !tx
-            .finish_flow(id, status, now, n, gross, net, &report_json, confirmation)
+            .finish_flow(
+                id,
+                status,
+                now,
+                n,
+                gross,
+                net,
+                &report_json,
+                confirmation,
+                period,
+            )
             .await?
         {
             return Err(internal("flow lock lost"));
@@ -748,42 +867,67 @@ impl Services {
         tx.commit().await?;
         drop(records);
         let mut flow = FlowView::from(&row);
-        flow.report = serde_json::to_value(&report).ok();
+        flow.report = serde_json::to_value(&report).ok().map(with_titles);
         Ok(SubmittedFlow { flow, accepted })
     }
 
-    /// The caller's flows: uploaded by it, or with records of its employers. Newest first.
-    pub async fn flows_for(&self, p: &Principal) -> Result<Vec<FlowView>, ServiceError> {
-        let employers = self.flow_employers(p).await?;
-        let mut tx = self.db().read().await?;
-        Ok(tx
-            .flows_visible(p.user_id, &employers)
-            .await?
-            .iter()
-            .map(FlowView::from)
-            .collect())
+    /// Who reads flows, and so which flows and records it sees (`Forbidden` for an
+    /// administrator).
+    async fn flow_audience(&self, p: &Principal) -> Result<FlowAudience, ServiceError> {
+        match p.role {
+            Role::Operator => Ok(FlowAudience::Office(self.office_scope(p)?)),
+            _ => Ok(FlowAudience::Senders {
+                user: p.user_id,
+                employers: self.flow_employers(p).await?,
+            }),
+        }
     }
 
-    /// Resolves a flow the caller may see, with the employers whose records it may see.
+    /// The caller's flows, newest first: for employer users and intermediaries those it
+    /// uploaded or holding records of its employers; for an operator those holding records
+    /// of the UPs its office serves.
+    pub async fn flows_for(&self, p: &Principal) -> Result<Vec<FlowView>, ServiceError> {
+        let audience = self.flow_audience(p).await?;
+        let mut tx = self.db().read().await?;
+        let rows = match &audience {
+            FlowAudience::Senders { user, employers } => tx.flows_visible(*user, employers).await?,
+            FlowAudience::Office(o) => tx.flows_of_office(o.office_id()).await?,
+        };
+        Ok(rows.iter().map(FlowView::from).collect())
+    }
+
+    /// The records of a flow `audience` may see, in file order.
+    async fn audience_records(
+        tx: &mut Tx,
+        audience: &FlowAudience,
+        id: &str,
+    ) -> Result<Vec<FlowRecordRow>, ServiceError> {
+        Ok(match audience {
+            FlowAudience::Senders { employers, .. } => tx.flow_records(id, Some(employers)).await?,
+            FlowAudience::Office(o) => tx.flow_records_of_office(id, o.office_id()).await?,
+        })
+    }
+
+    /// Resolves a flow the caller may see, with who it is reading it. Another tenant's
+    /// flow is `NotFound`, like a missing one.
     async fn visible_flow(
         &self,
         tx: &mut Tx,
         p: &Principal,
         id: &str,
-    ) -> Result<(FlowRow, Vec<EmployerId>), ServiceError> {
-        let employers = self.flow_employers(p).await.map_err(|e| match e {
+    ) -> Result<(FlowRow, FlowAudience), ServiceError> {
+        let audience = self.flow_audience(p).await.map_err(|e| match e {
             ServiceError::Forbidden => ServiceError::NotFound,
             other => other,
         })?;
         let row = tx.flow(id).await?.ok_or(ServiceError::NotFound)?;
-        if row.uploaded_by == p.user_id {
-            return Ok((row, employers));
+        if matches!(&audience, FlowAudience::Senders { user, .. } if row.uploaded_by == *user) {
+            return Ok((row, audience));
         }
-        let mine = tx.flow_records(id, Some(&employers)).await?;
-        if mine.is_empty() {
+        if Self::audience_records(tx, &audience, id).await?.is_empty() {
             return Err(ServiceError::NotFound);
         }
-        Ok((row, employers))
+        Ok((row, audience))
     }
 
     /// One flow with its report.
@@ -794,21 +938,21 @@ impl Services {
         v.report = row
             .report
             .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok());
+            .and_then(|r| serde_json::from_str(r).ok())
+            .map(with_titles);
         Ok(v)
     }
 
-    /// The records of a flow with their amounts, restricted to the employers the caller
-    /// may act for today.
+    /// The records of a flow with their amounts: those of the employers the caller may act
+    /// for today, or, for an operator, those of the UPs its office serves.
     pub async fn flow_records(
         &self,
         p: &Principal,
         id: &str,
     ) -> Result<Vec<FlowRecordView>, ServiceError> {
         let mut tx = self.db().read().await?;
-        let (_, employers) = self.visible_flow(&mut tx, p, id).await?;
-        Ok(tx
-            .flow_records(id, Some(&employers))
+        let (_, audience) = self.visible_flow(&mut tx, p, id).await?;
+        Ok(Self::audience_records(&mut tx, &audience, id)
             .await?
             .into_iter()
             .map(FlowRecordView::from)

@@ -189,6 +189,69 @@ async fn an_accepted_flow_stores_its_records_amounts_and_ledger_postings() {
 }
 
 #[tokio::test]
+async fn an_accepted_flow_keeps_the_period_of_its_header_and_a_refused_one_none() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    // The header covers two months (PeriodoDa, PeriodoA); the records are in the first.
+    let from = flow_month(&a.app);
+    let to = from + chrono::Months::new(1);
+    let (from, to) = (
+        from.format("%Y-%m").to_string(),
+        to.format("%Y-%m").to_string(),
+    );
+    let body = String::from_utf8(xml(&plan(&a, "8"))).unwrap();
+    let two_months = body.replace(
+        &format!("<PeriodoA>{from}</PeriodoA>"),
+        &format!("<PeriodoA>{to}</PeriodoA>"),
+    );
+    assert_ne!(body, two_months);
+    let f = w
+        .submit(
+            "datore.meccanica",
+            two_months.as_bytes(),
+            FlowFormat::Xml,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(f.accepted, "{:?}", f.flow.report);
+    let expected = Some(flows::FlowPeriod {
+        from: from.clone(),
+        to,
+    });
+    assert_eq!(f.flow.period, expected);
+    // The list carries it with each flow (no report, no records to read).
+    let p = w.who("datore.meccanica").await;
+    let listed = w.s.flows_for(&p).await.unwrap();
+    assert_eq!(listed[0].id, f.flow.id);
+    assert_eq!(listed[0].period, expected);
+    // A refused flow's header is not known to be right: no period.
+    let refused = w.send(&plan(&a, "70")).await.unwrap();
+    assert!(!refused.accepted);
+    assert_eq!(refused.flow.period, None);
+    assert_eq!(w.s.flow(&p, &refused.flow.id).await.unwrap().period, None);
+    // A CSV flow carries the same header (here replacing the records just accepted).
+    let mut replacing = plan(&a, "8");
+    for wk in &mut replacing.employers[0].workers {
+        wk.replacement = true;
+    }
+    let mut csv = Vec::new();
+    generate_plan(&replacing, Format::Csv, &mut csv).unwrap();
+    let c = w
+        .submit("datore.meccanica", &csv, FlowFormat::Csv, None)
+        .await
+        .unwrap();
+    assert!(c.accepted, "{:?}", c.flow.report);
+    assert_eq!(
+        c.flow.period,
+        Some(flows::FlowPeriod {
+            from: from.clone(),
+            to: from,
+        })
+    );
+}
+
+#[tokio::test]
 async fn a_flow_with_one_blocking_error_stores_only_its_report() {
     let w = World::new().await;
     let a = w.authorised().await;
@@ -351,6 +414,68 @@ async fn csv_flows_are_accepted_like_xml() {
 }
 
 #[tokio::test]
+async fn operators_read_the_flows_with_records_of_their_office_and_change_nothing() {
+    let w = World::new().await;
+    let a = w.authorised().await;
+    let f = w.send(&plan(&a, "8")).await.unwrap();
+    assert!(f.accepted, "{:?}", f.flow.report);
+    // A refused flow holds no record: no office to show it to.
+    let refused = w.send(&plan(&a, "70")).await.unwrap();
+    assert!(!refused.accepted);
+    // Milano serves the UP of the authorisation (it decided it): list, report, records.
+    let milano = w.who("operatore.milano").await;
+    let listed = w.s.flows_for(&milano).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        vec![f.flow.id.as_str()]
+    );
+    let seen = w.s.flow(&milano, &f.flow.id).await.unwrap();
+    assert!(seen.report.is_some());
+    assert_eq!(
+        w.s.flow_records(&milano, &f.flow.id).await.unwrap().len(),
+        3
+    );
+    assert!(matches!(
+        w.s.flow(&milano, &refused.flow.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    // Read-only: no eliminazione, no upload.
+    let record = w.s.flow_records(&milano, &f.flow.id).await.unwrap()[0].id;
+    assert!(matches!(
+        w.s.delete_flow_record(&milano, &f.flow.id, record).await,
+        Err(ServiceError::NotFound)
+    ));
+    let sent = w
+        .submit(
+            "operatore.milano",
+            &xml(&plan(&a, "8")),
+            FlowFormat::Xml,
+            None,
+        )
+        .await;
+    assert!(matches!(sent, Err(ServiceError::Forbidden)), "{sent:?}");
+    // Roma serves none of its UPs: nothing listed, the flow is not found.
+    let roma = w.who("operatore.roma").await;
+    assert!(w.s.flows_for(&roma).await.unwrap().is_empty());
+    for r in [
+        w.s.flow(&roma, &f.flow.id).await.map(|_| ()),
+        w.s.flow_records(&roma, &f.flow.id).await.map(|_| ()),
+    ] {
+        assert!(matches!(r, Err(ServiceError::NotFound)), "{r:?}");
+    }
+    // Administrators have no flow view.
+    let admin = w.who("admin").await;
+    assert!(matches!(
+        w.s.flows_for(&admin).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        w.s.flow(&admin, &f.flow.id).await,
+        Err(ServiceError::NotFound)
+    ));
+}
+
+#[tokio::test]
 async fn another_employer_cannot_send_or_see_a_flow_for_this_authorisation() {
     let w = World::new().await;
     let a = w.authorised().await;
@@ -375,11 +500,9 @@ async fn another_employer_cannot_send_or_see_a_flow_for_this_authorisation() {
         w.s.flow_records(&other, &ok.flow.id).await,
         Err(ServiceError::NotFound)
     ));
-    let op = w.who("operatore.milano").await;
-    assert!(matches!(
-        w.s.flows_for(&op).await,
-        Err(ServiceError::Forbidden)
-    ));
+    // Nor does an operator of an office that serves none of its UPs.
+    let op = w.who("operatore.roma").await;
+    assert!(w.s.flows_for(&op).await.unwrap().is_empty());
     let _ = NewPaymentBatch::default();
 }
 

@@ -32,6 +32,9 @@ pub struct FlowRow {
     pub total_net_cents: i64,
     pub report: Option<String>,
     pub confirmation_note: Option<String>,
+    /// First and last month of competence of the header (`YYYY-MM`), set on acceptance.
+    pub period_from: Option<String>,
+    pub period_to: Option<String>,
 }
 
 /// A stored worker record.
@@ -284,7 +287,8 @@ pub struct NewDeclarationPosting {
 }
 
 const FLOW_COLUMNS: &str = "id, sender, uploaded_by, received_at, finished_at, status, format, \
-    bytes, records, total_gross_cents, total_net_cents, report, confirmation_note";
+    bytes, records, total_gross_cents, total_net_cents, report, confirmation_note, period_from, \
+    period_to";
 const RECORD_SELECT: &str = concat!(
     "SELECT id, flow_id, ",
     record_columns!(),
@@ -299,8 +303,8 @@ const DELETE_STALE: &str = "DELETE FROM flows WHERE status = 'processing' AND se
     AND received_at < $2";
 const DELETE_PROCESSING: &str = "DELETE FROM flows WHERE id = $1 AND status = 'processing'";
 const FINISH_FLOW: &str = "UPDATE flows SET status = $2, finished_at = $3, records = $4, \
-    total_gross_cents = $5, total_net_cents = $6, report = $7, confirmation_note = $8 \
-    WHERE id = $1 AND status = 'processing'";
+    total_gross_cents = $5, total_net_cents = $6, report = $7, confirmation_note = $8, \
+    period_from = $9, period_to = $10 WHERE id = $1 AND status = 'processing'";
 
 // Authorised applications of an employer, with what the checks need. Decided = authorised.
 const SELECT_AUTHORISATIONS: &str = "SELECT a.id AS application_id, a.employer_id, a.unit_id, \
@@ -418,7 +422,8 @@ impl Tx {
         Ok(())
     }
 
-    /// Ends a `processing` flow as accepted or refused. False if it was not processing.
+    /// Ends a `processing` flow as accepted or refused, with the header's period (first
+    /// and last month, `YYYY-MM`) of an accepted one. False if it was not processing.
     #[allow(clippy::too_many_arguments)]
     pub async fn finish_flow(
         &mut self,
@@ -430,7 +435,9 @@ impl Tx {
         net_cents: i64,
         report: &str,
         note: Option<&str>,
+        period: Option<(&str, &str)>,
     ) -> Result<bool> {
+        let (from, to) = period.unzip();
         let n = on!(self, |c| sqlx::query(FINISH_FLOW)
             .bind(id)
             .bind(status)
@@ -440,6 +447,8 @@ impl Tx {
             .bind(net_cents)
             .bind(report)
             .bind(note)
+            .bind(from)
+            .bind(to)
             .execute(c)
             .await?
             .rows_affected());
@@ -485,6 +494,40 @@ impl Tx {
         let sql = format!("{RECORD_SELECT}WHERE flow_id = $1{filter} ORDER BY line, id");
         Ok(on!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(flow_id)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// Flows holding records of the applications whose UP `office` serves (the operators'
+    /// read-only view; the same records its payment batches take); newest first.
+    pub async fn flows_of_office(&mut self, office: OfficeId) -> Result<Vec<FlowRow>> {
+        let sql = format!(
+            "SELECT {FLOW_COLUMNS} FROM flows f WHERE EXISTS (SELECT 1 FROM flow_records r \
+             JOIN applications a ON a.id = r.application_id \
+             JOIN productive_units u ON u.id = a.unit_id \
+             WHERE r.flow_id = f.id AND u.office_id = $1) \
+             ORDER BY f.received_at DESC, f.id DESC LIMIT 500"
+        );
+        Ok(on!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(office)
+            .fetch_all(c)
+            .await?))
+    }
+
+    /// Records of a flow for applications whose UP `office` serves; in file order.
+    pub async fn flow_records_of_office(
+        &mut self,
+        flow_id: &str,
+        office: OfficeId,
+    ) -> Result<Vec<FlowRecordRow>> {
+        let sql = format!(
+            "{RECORD_SELECT}WHERE flow_id = $1 AND application_id IN (SELECT a.id \
+             FROM applications a JOIN productive_units u ON u.id = a.unit_id \
+             WHERE u.office_id = $2) ORDER BY line, id"
+        );
+        Ok(on!(self, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(flow_id)
+            .bind(office)
             .fetch_all(c)
             .await?))
     }

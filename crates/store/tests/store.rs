@@ -296,3 +296,87 @@ async fn every_migration_file_is_embedded() {
     let mut tx = db.read().await.unwrap();
     assert_eq!(tx.count_for_tests(sql).await.unwrap(), 1);
 }
+
+/// Flows accepted before migration 0007 get a period from their records: the header was
+/// not kept, and the records' months lie inside it (R-FLO-1). Refused flows stay NULL.
+/// SQLite only (the statements are the same on PostgreSQL): the database is migrated up
+/// to 0006, given an old accepted and an old refused flow, then migrated to the end.
+#[tokio::test]
+async fn migration_0007_backfills_the_period_of_accepted_flows_from_their_records() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("up-to-0006");
+    std::fs::create_dir(&before).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.as_str() < "0007" {
+            std::fs::copy(&path, before.join(name)).unwrap();
+        }
+    }
+    // The old rows only need their own columns: foreign keys off for this connection.
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            SqliteConnectOptions::new()
+                .filename(dir.path().join("old.db"))
+                .create_if_missing(true)
+                .foreign_keys(false),
+        )
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(before.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    for (id, status) in [("accepted-flow", "accepted"), ("refused-flow", "refused")] {
+        sqlx::query(
+            "INSERT INTO flows (id, sender, uploaded_by, received_at, status, format, bytes) \
+             VALUES ($1, 'MCCPDN80A01F205X', 1, '2025-05-02T10:00:00Z', $2, 'xml', 100)",
+        )
+        .bind(id)
+        .bind(status)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    for (line, month) in [(10, "2025-04"), (20, "2025-03"), (30, "2025-04")] {
+        sqlx::query(
+            "INSERT INTO flow_records (flow_id, line, employer_id, matricola, worker_cf, month, \
+             qualifiche, unit_code, application_id, authorisation_number, benefit, iban, \
+             hours_centi, paid_hours_centi, hourly_wage, gross_cents, net_cents, \
+             addizionale_cents, capped, kind, state, state_changed_at) VALUES ('accepted-flow', \
+             $1, 1, '4900000000', 'RSSMRA80A01H501U', $2, '1FI', 'UP1', 'app', \
+             'AUT.4900.2025.0000001', 'cigo', 'IT60X0542811101000000123456', 800, 800, '9.00', \
+             5760, 5424, 648, 0, 'new', 'accepted', '2025-05-02T10:00:00Z')",
+        )
+        .bind(line)
+        .bind(month)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::migrate!("migrations/sqlite")
+        .run(&pool)
+        .await
+        .unwrap();
+    let periods: Vec<(String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT id, period_from, period_to FROM flows ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        periods,
+        vec![
+            (
+                "accepted-flow".to_owned(),
+                Some("2025-03".to_owned()),
+                Some("2025-04".to_owned())
+            ),
+            ("refused-flow".to_owned(), None, None),
+        ]
+    );
+}

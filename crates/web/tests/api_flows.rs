@@ -35,11 +35,18 @@ async fn a_refused_flow_answers_422_with_every_finding_and_stores_no_record() {
     for key in ["class", "severity", "level", "line", "element", "message"] {
         assert!(!f[key].is_null(), "{key} in {f}");
     }
+    // Next to the Italian message, the check's title in both languages (docs/flows/checks.md).
+    assert_eq!(f["title_it"], "File non ben formato o troncato", "{f}");
+    assert_eq!(f["title_en"], "File not well-formed or truncated", "{f}");
     // Stored with its report, visible to the sender.
     let id = v["id"].as_str().unwrap();
     let (status, got) = app.get(&token, &format!("/api/v1/flows/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(got["report"]["outcome"]["outcome"], "refused");
+    assert_eq!(
+        got["report"]["findings"][0]["title_en"],
+        "File not well-formed or truncated"
+    );
     let (_, recs) = app
         .get(&token, &format!("/api/v1/flows/{id}/records"))
         .await;
@@ -81,7 +88,109 @@ async fn other_media_types_are_415_and_a_confirmation_needs_a_note() {
     assert_eq!(v["errors"][0]["code"], "note_required");
     // Operators do not send flows.
     let op = app.login("operatore.milano").await;
-    assert_eq!(app.get(&op, "/api/v1/flows").await.0, 403);
+    let r = app
+        .client
+        .post(app.url("/api/v1/flows"))
+        .bearer_auth(&op)
+        .header("content-type", "text/csv")
+        .body("H;1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+}
+
+/// The XML flow of an authorised application: 8 hours for each worker at 9.00 €/h, in
+/// the month holding the middle of the authorised period.
+fn flow_of(a: &omnia_services::ApplicationView) -> Vec<u8> {
+    let mid = a.start + chrono::TimeDelta::days(14);
+    let plan: omnia_flows::generate::Plan = serde_json::from_value(serde_json::json!({
+        "sender": a.employer.cf,
+        "month": mid.format("%Y-%m").to_string(),
+        "employers": [{
+            "cf": a.employer.cf,
+            "authorisation": a.authorisation_number,
+            "benefit": "cigo",
+            "start": a.start,
+            "end": a.end,
+            "workers": a.workers.iter().map(|w| serde_json::json!({
+                "cf": w.cf, "name": w.name, "hours": "8", "hourly_wage": "9.00"
+            })).collect::<Vec<_>>(),
+        }],
+    }))
+    .unwrap();
+    let mut out = Vec::new();
+    omnia_flows::generate::generate_plan(&plan, omnia_flows::generate::Format::Xml, &mut out)
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn operators_read_the_flows_of_their_office_and_nothing_else() {
+    let app = spawn_app().await;
+    let a = omnia_services::testing::authorised_cigo_application(&app.services).await;
+    let token = app.login("datore.meccanica").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/flows"))
+        .bearer_auth(&token)
+        .header("content-type", "application/xml")
+        .body(flow_of(&a))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let flow: Value = r.json().await.unwrap();
+    let id = flow["id"].as_str().unwrap();
+    // The office that serves the UP (and decided the authorisation): read-only access.
+    let milano = app.login("operatore.milano").await;
+    let (status, list) = app.get(&milano, "/api/v1/flows").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["items"][0]["id"], id, "{list}");
+    let (status, got) = app.get(&milano, &format!("/api/v1/flows/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(got["status"], "accepted");
+    let (status, recs) = app
+        .get(&milano, &format!("/api/v1/flows/{id}/records"))
+        .await;
+    assert_eq!(status, 200);
+    let recs = recs["items"].as_array().unwrap().clone();
+    assert_eq!(recs.len(), a.workers.len());
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/flows/{id}/records/{}", recs[0]["id"])))
+        .bearer_auth(&milano)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404, "operators delete nothing");
+    // Another office, another employer, the administrator: not theirs.
+    let roma = app.login("operatore.roma").await;
+    let (status, list) = app.get(&roma, "/api/v1/flows").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "{list}");
+    let other = app.login("datore.bottega").await;
+    for t in [&roma, &other] {
+        assert_eq!(app.get(t, &format!("/api/v1/flows/{id}")).await.0, 404);
+        assert_eq!(
+            app.get(t, &format!("/api/v1/flows/{id}/records")).await.0,
+            404
+        );
+    }
+    let admin = app.login("admin").await;
+    assert_eq!(app.get(&admin, "/api/v1/flows").await.0, 403);
+    assert_eq!(app.get(&admin, &format!("/api/v1/flows/{id}")).await.0, 404);
+    // The records are untouched for their employer.
+    let (_, mine) = app
+        .get(&token, &format!("/api/v1/flows/{id}/records"))
+        .await;
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] == "accepted")
+    );
 }
 
 #[tokio::test]

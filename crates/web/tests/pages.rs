@@ -781,3 +781,95 @@ async fn the_administrator_sees_the_audit_log_and_the_delegations_others_do_not(
         assert!(!html.contains("consulente.rossi"));
     }
 }
+
+#[tokio::test]
+async fn an_authorised_conguaglio_application_shows_its_offset_code_with_an_explanation() {
+    let app = spawn_app().await;
+    let token = app.login("datore.meccanica").await;
+    let employer = app.employer_named(&token, "Meccanica").await;
+    let draft = app.create_draft(&token, &employer).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .post(
+            &token,
+            &format!("/api/v1/applications/{id}/submission"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let page = format!("/domande/{id}");
+    let mut employer = Visitor::new(&app);
+    employer.login("datore.meccanica").await;
+    // Submitted, not decided: no authorisation, no offset code.
+    let (_, html) = employer.get(&page).await;
+    assert!(!html.contains("id=\"codice-conguaglio\""), "{html}");
+    assert!(!html.contains("Codice di conguaglio"));
+
+    // R-FLO-4: conguaglio (the default payment mode) gets its offset code with the
+    // authorisation; the applicant's page shows it with what it is for.
+    let operator = app.login("operatore.milano").await;
+    let (status, decided) = app
+        .post(
+            &operator,
+            &format!("/api/v1/applications/{id}/decision"),
+            &serde_json::json!({"outcome": "authorised"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{decided}");
+    let code = decided["offset_code"].as_str().expect("an offset code");
+    let (status, html) = employer.get(&page).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!("<span id=\"codice-conguaglio\">{code}</span>")),
+        "{html}"
+    );
+    assert!(html.contains("recupera in conguaglio sui contributi dovuti"));
+    // CIGO has no fruito declaration (only the FIS and the funds).
+    assert!(!html.contains("dichiarazioni delle ore fruite"));
+    // The printable summary carries it too, and English pages explain it in English.
+    let (_, preview) = employer.get(&format!("{page}/anteprima")).await;
+    assert!(preview.contains(code), "{preview}");
+    employer.get("/lingua?l=en").await;
+    let (_, en) = employer.get(&page).await;
+    assert!(en.contains("Offset code"), "{en}");
+    assert!(en.contains("offsetting it against the contributions due"));
+    // The operator who decided sees it on the same page.
+    let mut office = Visitor::new(&app);
+    office.login("operatore.milano").await;
+    let (status, html) = office.get(&page).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(code));
+}
+
+#[tokio::test]
+async fn a_rejected_application_has_no_offset_code_on_its_page() {
+    let app = spawn_app().await;
+    let token = app.login("datore.meccanica").await;
+    let employer = app.employer_named(&token, "Meccanica").await;
+    let draft = app.create_draft(&token, &employer).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(
+            &token,
+            &format!("/api/v1/applications/{id}/submission"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let operator = app.login("operatore.milano").await;
+    let (status, decided) = app
+        .post(
+            &operator,
+            &format!("/api/v1/applications/{id}/decision"),
+            &serde_json::json!({"outcome": "rejected", "motivation": "Causale non documentata."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{decided}");
+    let mut v = Visitor::new(&app);
+    v.login("datore.meccanica").await;
+    let (_, html) = v.get(&format!("/domande/{id}")).await;
+    assert!(html.contains("Causale non documentata."), "{html}");
+    assert!(!html.contains("id=\"codice-conguaglio\""));
+    let (_, preview) = v.get(&format!("/domande/{id}/anteprima")).await;
+    assert!(!preview.contains("Codice di conguaglio"));
+}

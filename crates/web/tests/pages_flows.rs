@@ -238,10 +238,14 @@ async fn an_accepted_upload_shows_the_outcome_and_the_amounts_per_worker() {
     assert!(html.contains("108,47\u{a0}€"), "net per worker");
     let worker = a["workers"][0]["cf"].as_str().unwrap();
     assert!(html.contains(worker));
-    // The list shows it, in Rome time, with its outcome.
+    // The list shows it, in Rome time, with the period of its header and its outcome.
     let (_, list) = b.get("/flussi").await;
     assert!(list.contains(&path), "{list}");
     assert!(list.contains("accettato"));
+    let start = a["start"].as_str().unwrap();
+    let period = format!("<td>{}/{}</td>", &start[5..7], &start[..4]);
+    assert!(list.contains(&period), "{period} in {list}");
+    assert!(html.contains(&format!("id=\"periodo\">{}/{}<", &start[5..7], &start[..4])));
     // English is available.
     b.get("/lingua?l=en").await;
     let (_, en) = b.get(&path).await;
@@ -266,6 +270,18 @@ async fn a_refused_upload_shows_its_findings_and_stores_no_record() {
     assert!(html.contains("FO01"), "the located finding is listed");
     assert!(html.contains("id=\"tabella-rilievi\""));
     assert!(!html.contains("id=\"tabella-record\""), "no record stored");
+    assert!(html.contains("File non ben formato o troncato"));
+    // English pages give the checks' English titles; the checker's message, with the
+    // values it found, stays Italian and is marked so.
+    b.get("/lingua?l=en").await;
+    let (_, en) = b.get(&path).await;
+    assert!(en.contains("File not well-formed or truncated"), "{en}");
+    assert!(!en.contains("File non ben formato o troncato"), "{en}");
+    assert!(
+        en.contains("<span class=\"d-block small\" lang=\"it\">"),
+        "{en}"
+    );
+    b.get("/lingua?l=it").await;
     let token = app.login("datore.meccanica").await;
     let id = path.trim_start_matches("/flussi/");
     let (_, recs) = app
@@ -448,7 +464,7 @@ async fn a_long_findings_list_is_paginated_on_the_server() {
 }
 
 #[tokio::test]
-async fn another_employer_gets_not_found_and_operators_have_no_flow_pages() {
+async fn another_employer_gets_not_found_and_operators_read_the_flows_of_their_office() {
     let app = spawn_app().await;
     let a = authorised(&app).await;
     let b = Browser::login(&app, "datore.meccanica").await;
@@ -474,9 +490,50 @@ async fn another_employer_gets_not_found_and_operators_have_no_flow_pages() {
         other.get(&format!("{path}/record/{rid}/elimina")).await.0,
         404
     );
+    // The operator of the office serving the UP reads the flow, its findings and records,
+    // and changes nothing: no upload, no eliminazione.
     let operator = Browser::login(&app, "operatore.milano").await;
-    assert_eq!(operator.get("/flussi").await.0, 404);
-    assert_eq!(operator.get(&path).await.0, 404);
+    let (status, list) = operator.get("/flussi").await;
+    assert_eq!(status, 200);
+    assert!(list.contains(&path), "{list}");
+    assert!(
+        list.contains("href=\"/flussi\" aria-current=\"page\""),
+        "in the navigation"
+    );
+    assert!(
+        !list.contains("href=\"/flussi/invio\""),
+        "operators send no flow"
+    );
+    let (status, html) = operator.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Esito: accettato"), "{html}");
+    assert!(html.contains("id=\"tabella-record\""));
+    assert!(html.contains(a["workers"][0]["cf"].as_str().unwrap()));
+    assert!(!html.contains("/elimina"), "read-only: {html}");
+    assert_eq!(
+        operator
+            .get(&format!("{path}/record/{rid}/elimina"))
+            .await
+            .0,
+        404
+    );
+    let (status, _, _) = operator
+        .post(
+            &format!("{path}/record/{rid}/elimina"),
+            &[("csrf_token", &operator.csrf)],
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(operator.get("/flussi/invio").await.0, 404);
+    // Another office's operator neither lists it nor opens it.
+    let rome = Browser::login(&app, "operatore.roma").await;
+    let (status, list) = rome.get("/flussi").await;
+    assert_eq!(status, 200);
+    assert!(!list.contains(&path));
+    assert_eq!(rome.get(&path).await.0, 404);
+    // The record is still there for its employer.
+    let (_, html) = b.get(&path).await;
+    assert!(html.contains(&format!("/record/{rid}/elimina")));
 }
 
 #[tokio::test]
@@ -581,8 +638,18 @@ async fn a_record_is_deleted_after_confirmation_until_it_is_in_payment_then_paid
     assert_eq!(r.status().as_u16(), 200);
     let xml = r.text().await.unwrap();
     assert!(xml.contains("pain.001.001.09"));
+    // On the flow's page the operator goes from a record in payment to its batch.
+    let (_, html) = operator.get(&path).await;
+    assert!(
+        html.contains(&format!("<a href=\"{batch}\">in pagamento")),
+        "{html}"
+    );
     // The records in payment can no longer be deleted.
     let (_, html) = b.get(&path).await;
+    assert!(
+        !html.contains("/pagamenti/"),
+        "employers have no batch pages"
+    );
     assert!(html.contains("in pagamento"));
     assert!(
         !html.contains("/elimina\""),

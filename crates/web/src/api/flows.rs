@@ -203,11 +203,12 @@ async fn submit_flow(
 
 /// The caller's flows, newest first (without the reports).
 ///
-/// The flows it uploaded, and those holding records of the employers it may act for.
+/// The flows it uploaded, and those holding records of the employers it may act for; for an
+/// operator (read-only), the flows holding records of the productive units its office serves.
 #[utoipa::path(get, path = "/api/v1/flows", tag = "flows", operation_id = "listFlows",
     security(("bearer" = [])),
     responses((status = 200, description = "Flussi", body = FlowList),
-        (status = 403, description = "Riservato a datori di lavoro e intermediari", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 403, description = "Riservato a datori di lavoro, intermediari e operatori", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn list_flows(
     State(state): State<AppState>,
     ApiCaller(principal): ApiCaller,
@@ -219,7 +220,8 @@ async fn list_flows(
 
 /// One flow with its check report.
 ///
-/// Answers 404 for a flow the caller neither uploaded nor has records in.
+/// Answers 404 for a flow the caller neither uploaded nor has records in (for an operator:
+/// with no record of the productive units its office serves).
 #[utoipa::path(get, path = "/api/v1/flows/{flow_id}", tag = "flows", operation_id = "getFlow",
     params(("flow_id" = String, Path, description = "Identificativo del flusso (UUID)")),
     security(("bearer" = [])),
@@ -234,7 +236,8 @@ async fn get_flow(
 
 /// The records of a flow with their amounts per worker (R-AMT).
 ///
-/// Only the records of the employers the caller may act for today.
+/// Only the records of the employers the caller may act for today; for an operator, those
+/// of the productive units its office serves.
 #[utoipa::path(get, path = "/api/v1/flows/{flow_id}/records", tag = "flows", operation_id = "listFlowRecords",
     params(("flow_id" = String, Path, description = "Identificativo del flusso (UUID)")),
     security(("bearer" = [])),

@@ -244,6 +244,10 @@ struct DetailPage {
     ticket: String,
     protocol: Option<String>,
     authorisation: Option<String>,
+    /// Conguaglio route (R-FLO-4): the offset code issued with the authorisation.
+    offset_code: Option<String>,
+    /// The FIS and the funds also quote it in their fruito declarations (not CIGO, CISOA).
+    offset_declarable: bool,
     employer: String,
     employer_cf: String,
     unit: String,
@@ -312,6 +316,8 @@ fn detail_page(
         ticket: view.ticket.clone().unwrap_or_default(),
         protocol: view.protocol_number.as_ref().map(|p| p.to_string()),
         authorisation: view.authorisation_number.as_ref().map(|a| a.to_string()),
+        offset_code: view.offset_code.clone(),
+        offset_declarable: view.benefit.is_ais(),
         employer: view.employer.name.clone(),
         employer_cf: view.employer.cf.clone(),
         unit: format!("{} — {}", view.unit.name, view.unit.comune),

@@ -15,14 +15,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use omnia_flows::catalogue::Code;
 use omnia_services::flows::{
-    FlowFormat, FlowRecordView, FlowSpool, FlowUpload, FlowView, NewPaymentBatch, PaymentBatchView,
-    SpoolError,
+    FlowFormat, FlowPeriod, FlowRecordView, FlowSpool, FlowUpload, FlowView, NewPaymentBatch,
+    PaymentBatchView, SpoolError,
 };
 use omnia_services::{Role, ServiceError};
 use omnia_store::{BatchStatus, FlowStatus, RecordState};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use super::layout::Lang;
 use super::{PageContext, context, encode_query_value, not_found_page, render, service_error_page};
 use crate::AppState;
 use crate::auth::WebUser;
@@ -68,6 +69,15 @@ fn month(m: &str) -> String {
     }
 }
 
+/// The months a flow covers: `03/2025`, or `03/2025 – 05/2025`.
+fn period(p: &FlowPeriod) -> String {
+    if p.from == p.to {
+        month(&p.from)
+    } else {
+        format!("{} – {}", month(&p.from), month(&p.to))
+    }
+}
+
 /// The outcome of a flow as the pages call it (Italian; translated in the template).
 fn flow_outcome(f: &FlowView) -> &'static str {
     match f.status {
@@ -107,6 +117,11 @@ fn is_applicant(user: &WebUser) -> bool {
     matches!(user.principal.role, Role::EmployerUser | Role::Intermediary)
 }
 
+/// Operators read the flows of their office's UPs; they neither send nor delete.
+fn is_operator(user: &WebUser) -> bool {
+    user.principal.role == Role::Operator
+}
+
 /// A flow id from a path segment (anything but a UUID is "not found").
 fn flow_id(id: &str) -> Option<String> {
     uuid::Uuid::parse_str(id).ok().map(|u| u.to_string())
@@ -129,44 +144,38 @@ struct FlowRow {
 struct ListPage {
     ctx: PageContext,
     rows: Vec<FlowRow>,
+    /// An operator reads the flows of its office's UPs; it sends none.
+    operator: bool,
 }
 
-/// `GET /flussi`: the flows the user sent, or holding records of its employers.
+/// `GET /flussi`: the flows the user sent, or holding records of its employers; for an
+/// operator, the flows holding records of the UPs its office serves (read-only).
 pub async fn list(State(state): State<AppState>, user: WebUser) -> Response {
-    if !is_applicant(&user) {
+    if !is_applicant(&user) && !is_operator(&user) {
         return not_found_page();
     }
     let flows = match state.services.flows_for(&user.principal).await {
         Ok(f) => f,
         Err(e) => return service_error_page(e),
     };
-    let mut rows = Vec::with_capacity(flows.len());
-    for f in &flows {
-        rows.push(FlowRow {
+    let rows = flows
+        .iter()
+        .map(|f| FlowRow {
             id: f.id.clone(),
             received: rome(f.received_at),
             sender: f.sender.clone(),
-            period: String::new(),
+            period: f.period.as_ref().map(period).unwrap_or_default(),
             format: f.format.to_uppercase(),
             records: f.records,
             outcome: flow_outcome(f),
-        });
-    }
-    // The period is in the report only: read it for the flows that have records (the
-    // list view carries no report; the detail of each is one indexed read).
-    for row in rows.iter_mut().filter(|r| r.records > 0) {
-        if let Ok(records) = state.services.flow_records(&user.principal, &row.id).await {
-            let mut months: Vec<String> = records.iter().map(|r| month(&r.month)).collect();
-            months.sort();
-            months.dedup();
-            row.period = months.join(", ");
-        }
-    }
+        })
+        .collect();
     render(
         StatusCode::OK,
         &ListPage {
             ctx: context(&user, "flussi"),
             rows,
+            operator: is_operator(&user),
         },
     )
 }
@@ -470,6 +479,9 @@ struct FindingRow {
     worker: String,
     month: String,
     message: String,
+    /// On English pages, the check's English title: the message itself is Italian (the
+    /// checker writes it with the values found), so it follows, marked as Italian.
+    title_en: Option<&'static str>,
 }
 
 struct Choice {
@@ -493,6 +505,8 @@ struct RecordRow {
     capped: bool,
     state: &'static str,
     deletable: bool,
+    /// The payment batch holding the record (R-FLO-4).
+    batch_id: Option<String>,
 }
 
 impl RecordRow {
@@ -512,6 +526,7 @@ impl RecordRow {
             capped: r.capped,
             state: record_state(r.state),
             deletable: r.state == RecordState::Accepted,
+            batch_id: r.batch_id.clone(),
         }
     }
 }
@@ -525,6 +540,8 @@ struct DetailPage {
     outcome_class: &'static str,
     received: String,
     sender: String,
+    /// Months of competence of an accepted flow's header.
+    period: Option<String>,
     format: String,
     bytes: i64,
     records: i64,
@@ -551,6 +568,9 @@ struct DetailPage {
     prev_href: Option<String>,
     next_href: Option<String>,
     record_rows: Vec<RecordRow>,
+    /// Read-only view of an operator: no eliminazione, no re-send; records link to their
+    /// payment batch.
+    operator: bool,
     /// The re-send form of a flow waiting for a confirmation.
     form: UploadForm,
     max_label: String,
@@ -639,6 +659,9 @@ pub async fn detail(
             worker: f.worker.clone().unwrap_or_default(),
             month: f.month.as_deref().map(month).unwrap_or_default(),
             message: f.message.clone(),
+            title_en: Code::parse(&f.code)
+                .filter(|_| user.lang == Lang::En)
+                .map(Code::title_en),
         })
         .collect();
     let counts = report
@@ -648,7 +671,9 @@ pub async fn detail(
             let known = Code::parse(c);
             CountRow {
                 code: c.clone(),
-                title: known.map(|k| k.title_it().to_owned()).unwrap_or_default(),
+                title: known
+                    .map(|k| user.lang.pick(k.title_it(), k.title_en()).to_owned())
+                    .unwrap_or_default(),
                 severity: known
                     .map(|k| match k.severity() {
                         omnia_flows::catalogue::Severity::Blocking => "bloccante",
@@ -681,7 +706,7 @@ pub async fn detail(
     codes.extend(report.counts.keys().map(|c| Choice {
         value: c.clone(),
         label: match Code::parse(c) {
-            Some(k) => format!("{c} — {}", k.title_it()),
+            Some(k) => format!("{c} — {}", user.lang.pick(k.title_it(), k.title_en())),
             None => c.clone(),
         },
         selected: c == code,
@@ -703,6 +728,7 @@ pub async fn detail(
         },
         received: rome(flow.received_at),
         sender: flow.sender.clone(),
+        period: flow.period.as_ref().map(period),
         format: flow.format.to_uppercase(),
         bytes: flow.bytes,
         records: flow.records,
@@ -712,8 +738,8 @@ pub async fn detail(
             .confirmation_note
             .clone()
             .or(report.outcome.note.clone()),
-        awaiting_confirmation: flow.awaiting_confirmation
-            || report.outcome.outcome == "needs_confirmation",
+        awaiting_confirmation: is_applicant(&user)
+            && (flow.awaiting_confirmation || report.outcome.outcome == "needs_confirmation"),
         summary_records: report.summary.records,
         summary_records_ok: report.summary.records_ok,
         summary_employers: report.summary.employers,
@@ -733,6 +759,7 @@ pub async fn detail(
         prev_href: (page > 1).then(|| href(page - 1)),
         next_href: (page < pages).then(|| href(page + 1)),
         record_rows: records.iter().map(RecordRow::new).collect(),
+        operator: is_operator(&user),
         form: UploadForm {
             confirm: true,
             confirming: Some(flow.id.clone()),
@@ -760,6 +787,10 @@ async fn record_of(
     id: &str,
     record_id: i64,
 ) -> Result<(String, FlowRecordView), Response> {
+    // Eliminazione is the senders' (R-FLO-2): operators read flows only.
+    if !is_applicant(user) {
+        return Err(not_found_page());
+    }
     let Some(id) = flow_id(id) else {
         return Err(not_found_page());
     };

@@ -227,6 +227,15 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("non ancora assegnato", "not assigned yet"),
     ("Ticket", "Ticket"),
     ("Autorizzazione", "Authorisation"),
+    ("Codice di conguaglio", "Offset code"),
+    (
+        "Il datore di lavoro anticipa la prestazione ai lavoratori con la retribuzione e la recupera in conguaglio sui contributi dovuti, indicando questo codice.",
+        "The employer advances the benefit to the workers with their pay and recovers it by offsetting it against the contributions due, quoting this code.",
+    ),
+    (
+        "Lo stesso codice si indica nelle dichiarazioni delle ore fruite.",
+        "The same code is quoted in the declarations of the hours used.",
+    ),
     ("Sede INPS competente", "INPS office in charge"),
     ("Inviata il", "Submitted on"),
     ("Decisa il", "Decided on"),
@@ -791,6 +800,16 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("Segna come pagato", "Mark as paid"),
     ("Lotto segnato come pagato.", "Batch marked as paid."),
     ("Importi per lavoratore", "Amounts per worker"),
+    // operators' read-only view of the flows
+    (
+        "I flussi con i dati per il pagamento diretto che contengono record delle unità produttive servite dalla sede, in consultazione. I lotti di pagamento sono in Pagamenti.",
+        "The direct-payment data flows holding records of the productive units the office serves, read-only. The payment batches are under Payments.",
+    ),
+    (
+        "Importi per lavoratore e mese (R-AMT) dei record delle unità produttive servite dalla sede: lordo entro il massimale, netto della contribuzione a carico del lavoratore. Lo stato di un record in pagamento porta al suo lotto.",
+        "Amounts per worker and month (R-AMT) of the records of the productive units the office serves: gross within the massimale, net of the worker's contributions. The state of a record in payment leads to its batch.",
+    ),
+    ("apri il lotto di pagamento", "open the payment batch"),
 ];
 
 /// Italian and English label of a counter of R-LIM, by its stable key in `limits` (the

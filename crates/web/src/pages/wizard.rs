@@ -2158,7 +2158,7 @@ pub async fn preview(
             .unwrap_or_else(|| "—".into())
     };
     let yes_no = |b: bool| if b { "sì" } else { "no" }.to_owned();
-    let general = vec![
+    let mut general = vec![
         Line {
             label: "Datore di lavoro",
             value: format!("{} (CF {})", view.employer.name, view.employer.cf),
@@ -2175,6 +2175,22 @@ pub async fn preview(
             label: "Protocollo",
             value: view.protocol_number.clone().unwrap_or_else(|| "—".into()),
         },
+        Line {
+            label: "Autorizzazione",
+            value: view
+                .authorisation_number
+                .clone()
+                .unwrap_or_else(|| "—".into()),
+        },
+    ];
+    // R-FLO-4: the conguaglio route's offset code, once issued with the authorisation.
+    if let Some(code) = &view.offset_code {
+        general.push(Line {
+            label: "Codice di conguaglio",
+            value: code.clone(),
+        });
+    }
+    general.extend([
         Line {
             label: "Causale",
             value: c
@@ -2198,7 +2214,7 @@ pub async fn preview(
             label: "Data di fine",
             value: date(c.request.end.or(Some(view.end))),
         },
-    ];
+    ]);
     let workers = if c.workers.is_empty() {
         view.workers
             .iter()
