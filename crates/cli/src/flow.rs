@@ -16,7 +16,7 @@ use crate::flow_send::{SendArgs, send};
 
 #[derive(Subcommand)]
 pub enum FlowCommand {
-    /// Check a flow offline: every finding in one pass (exit 0 accepted, 1 refused or to confirm, 2 unreadable input).
+    /// Check a flow offline: every finding in one pass (exit 0 accepted, 1 refused, 3 to confirm, 2 unreadable input: as `flow send`).
     Check(CheckArgs),
     /// Upload a flow to the server and print its report (exit 0 accepted, 1 refused, 3 to confirm, 4 too large, 5 authentication, 6 network or server, 7 a flow of the sender in progress, 2 bad arguments or unreadable file).
     Send(SendArgs),
@@ -298,9 +298,11 @@ fn check(a: CheckArgs) -> i32 {
         let value = serde_json::to_value(&r).unwrap_or(Value::Null);
         let _ = print_summary(&mut out, &a.file.display().to_string(), &value);
     }
+    // The codes of `flow send`, so that a script can tell a flow to fix from one to confirm.
     match outcome {
         Outcome::Accepted | Outcome::AcceptedWithConfirmation { .. } => 0,
-        _ => 1,
+        Outcome::NeedsConfirmation { .. } => 3,
+        Outcome::Refused { .. } => 1,
     }
 }
 
