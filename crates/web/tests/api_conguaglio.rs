@@ -198,16 +198,7 @@ async fn cigo_is_not_declared_and_strangers_operators_and_other_media_types_are_
     assert_eq!(direct.offset_code, None, "direct payment");
     // A CIGO application filed with the one-shot form: conguaglio, the default (R-APP).
     let employer = app.employer_named(&token, "Meccanica").await;
-    let draft = app.create_draft(&token, &employer).await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let (status, body) = app
-        .post(
-            &token,
-            &format!("/api/v1/applications/{id}/submission"),
-            &serde_json::json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let id = app.submit_new_application(&token, &employer).await;
     let a = app
         .services
         .decide(&office, id.parse().unwrap(), Decision::authorised_in_full())

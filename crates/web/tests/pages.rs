@@ -787,16 +787,7 @@ async fn an_authorised_conguaglio_application_shows_its_offset_code_with_an_expl
     let app = spawn_app().await;
     let token = app.login("datore.meccanica").await;
     let employer = app.employer_named(&token, "Meccanica").await;
-    let draft = app.create_draft(&token, &employer).await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let (status, body) = app
-        .post(
-            &token,
-            &format!("/api/v1/applications/{id}/submission"),
-            &serde_json::json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let id = app.submit_new_application(&token, &employer).await;
     let page = format!("/domande/{id}");
     let mut employer = Visitor::new(&app);
     employer.login("datore.meccanica").await;

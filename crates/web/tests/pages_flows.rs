@@ -145,16 +145,7 @@ impl Browser {
 async fn authorised(app: &TestApp) -> Value {
     let token = app.login("datore.meccanica").await;
     let employer = app.employer_named(&token, "Meccanica").await;
-    let draft = app.create_draft(&token, &employer).await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    let (status, body) = app
-        .post(
-            &token,
-            &format!("/api/v1/applications/{id}/submission"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let id = app.submit_new_application(&token, &employer).await;
     let operator = app.login("operatore.milano").await;
     let (status, decided) = app
         .post(

@@ -145,6 +145,21 @@ impl TestApp {
         body
     }
 
+    /// Creates a CIGO draft ([`TestApp::create_draft`]) and submits it; its id.
+    pub async fn submit_new_application(&self, token: &str, employer: &Value) -> String {
+        let draft = self.create_draft(token, employer).await;
+        let id = draft["id"].as_str().unwrap().to_owned();
+        let (status, body) = self
+            .post(
+                token,
+                &format!("/api/v1/applications/{id}/submission"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "submitted: {body}");
+        id
+    }
+
     /// Creates a draft with a benefit and causale that the employer's
     /// classification accepts (the studio is in a solidarity fund).
     pub async fn create_draft_for_any_benefit(&self, token: &str, employer: &Value) -> Value {
