@@ -12,6 +12,7 @@
 //!   "employer_cf": "01234567897", "benefit": "cigo",
 //!   "period": {"start": "2025-03-01", "end": "2025-03-31"},
 //!   "authorised_on": "2025-04-02", "total_hours": "640",
+//!   "payment": "direct",
 //!   "workers": {"RSSMRA80A01H501U": "160"}, "used": {"RSSMRA80A01H501U": "16"}}],
 //!  "accepted_records": [{"cf": "RSSMRA80A01H501U", "month": "2025-02", "qualifiche": "2FI"}]}
 //! ```
@@ -74,6 +75,19 @@ impl BuildHasher for CfHash {
     }
 }
 
+/// How the benefit of an authorisation is paid (R-FLO-4). Flows exist only for direct
+/// payment; on the conguaglio route the employer offsets the benefit and declares what was
+/// used instead (CP10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentRoute {
+    /// Pagamento diretto: INPS pays the worker from the flows (the default).
+    #[default]
+    Direct,
+    /// Conguaglio: the employer pays and offsets; no flow is accepted.
+    Conguaglio,
+}
+
 /// One authorisation (decision) with the data the checks need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authorisation {
@@ -86,6 +100,8 @@ pub struct Authorisation {
     pub authorised_on: NaiveDate,
     /// Total hours authorised for all workers, in hundredths, if capped.
     pub total_centi: Option<u64>,
+    /// Payment route of the application (JSON `"payment"`, direct when absent).
+    pub payment: PaymentRoute,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -434,6 +450,7 @@ impl<'de> Visitor<'de> for AuthSeed<'_> {
         let mut period: Option<Period> = None;
         let mut on: Option<NaiveDate> = None;
         let mut total: Option<u64> = None;
+        let mut payment: Option<PaymentRoute> = None;
         let mut workers: Vec<(Cf16, u64)> = Vec::new();
         let mut used: Vec<(Cf16, u64)> = Vec::new();
         // Workers go straight into the index (they are the bulk); the
@@ -449,6 +466,7 @@ impl<'de> Visitor<'de> for AuthSeed<'_> {
                 "period" => period = Some(map.next_value()?),
                 "authorised_on" => on = Some(map.next_value()?),
                 "total_hours" => total = map.next_value::<Option<Hours>>()?.map(|h| h.0),
+                "payment" => payment = map.next_value()?,
                 "workers" => {
                     map.next_value_seed(WorkersSeed(&mut workers))?;
                     pending_workers = true;
@@ -465,6 +483,7 @@ impl<'de> Visitor<'de> for AuthSeed<'_> {
                             "period",
                             "authorised_on",
                             "total_hours",
+                            "payment",
                             "workers",
                             "used",
                         ],
@@ -480,6 +499,7 @@ impl<'de> Visitor<'de> for AuthSeed<'_> {
             period: period.ok_or_else(|| A::Error::missing_field("period"))?,
             authorised_on: on.ok_or_else(|| A::Error::missing_field("authorised_on"))?,
             total_centi: total,
+            payment: payment.unwrap_or_default(),
         };
         let got = a.add(auth).map_err(invalid)?;
         debug_assert_eq!(got, id);

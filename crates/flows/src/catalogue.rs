@@ -192,6 +192,9 @@ catalogue! {
     CP09 => Compatibility, Forceable, Record,
         "Termine di invio scaduto: pagamento a carico del datore di lavoro",
         "Sending deadline passed: the payment falls on the employer";
+    CP10 => Compatibility, Blocking, Record,
+        "Autorizzazione con pagamento a conguaglio: il flusso è solo per il pagamento diretto",
+        "Authorisation paid by conguaglio: the flow is only for direct payment";
     CA01 => Calculation, Blocking, Record,
         "Ore cumulate del lavoratore oltre le ore autorizzate",
         "Worker's cumulative hours above the authorised hours";

@@ -16,7 +16,7 @@ use omnia_domain::reference::Reference;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::authorisations::{Authorisations, Cf16, CfHash, NONE, cf16};
+use crate::authorisations::{Authorisations, Cf16, CfHash, NONE, PaymentRoute, cf16};
 use crate::catalogue::{Class, Code, Level, Severity};
 use crate::model::*;
 use crate::values::*;
@@ -931,6 +931,9 @@ impl<'a> Checker<'a> {
             }
             if a.benefit == Benefit::Cisoa {
                 self.find(Code::CP08, auth_loc, auth_el, format!("l'autorizzazione {} riguarda la {}: si dichiara con il modello SR43, non con questo flusso", a.number, a.benefit.label_it()));
+            }
+            if a.payment == PaymentRoute::Conguaglio {
+                self.find(Code::CP10, auth_loc, auth_el, format!("l'autorizzazione {} è a conguaglio: il datore di lavoro anticipa la prestazione e dichiara il fruito; il flusso è solo per il pagamento diretto", a.number));
             }
             if let Some(k) = &key {
                 match self.auths.worker(k).and_then(|w| self.auths.grant(w, id)) {

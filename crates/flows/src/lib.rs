@@ -17,7 +17,7 @@ pub mod split;
 pub mod values;
 pub mod xml;
 
-pub use authorisations::{Authorisation, Authorisations, LoadError};
+pub use authorisations::{Authorisation, Authorisations, LoadError, PaymentRoute};
 pub use catalogue::{Class, Code, Level, Severity};
 pub use check::{CheckOptions, Finding, Hooks, Outcome, RecordAmount, Report, Summary, check_flow};
 pub use model::{FlowReader, Location};

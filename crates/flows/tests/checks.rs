@@ -545,6 +545,29 @@ fn cases() -> Vec<Case> {
             near_miss: |x, j| (x, j),
         },
         Case {
+            code: Code::CP10,
+            trigger: |x, j| {
+                (
+                    x,
+                    rep(
+                        &j,
+                        "\"total_hours\": \"120\",",
+                        "\"total_hours\": \"120\", \"payment\": \"conguaglio\",",
+                    ),
+                )
+            },
+            near_miss: |x, j| {
+                (
+                    x,
+                    rep(
+                        &j,
+                        "\"total_hours\": \"120\",",
+                        "\"total_hours\": \"120\", \"payment\": \"direct\",",
+                    ),
+                )
+            },
+        },
+        Case {
             code: Code::CA01,
             trigger: |x, j| {
                 (

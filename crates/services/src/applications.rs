@@ -1402,9 +1402,12 @@ impl Services {
 /// Payment mode of an application (R-APP): conguaglio unless the content declares direct
 /// payment (applications filed with the one-shot form carry no declaration: the default).
 pub(crate) fn pays_by_conguaglio(app: &ApplicationRow) -> Result<bool, ServiceError> {
-    let content = app
-        .content
-        .as_deref()
+    content_pays_by_conguaglio(app.content.as_deref())
+}
+
+/// [`pays_by_conguaglio`] from an application's stored content (`None`: the one-shot form).
+pub(crate) fn content_pays_by_conguaglio(content: Option<&str>) -> Result<bool, ServiceError> {
+    let content = content
         .map(crate::drafts::DraftContent::parse)
         .transpose()?;
     Ok(!matches!(

@@ -26,6 +26,7 @@ mod guided;
 use crate::{
     Decision, NewApplication, Outcome, Principal, RequestedWorker, ServiceError, Services,
 };
+pub(crate) use guided::submit_direct_payment_cigo;
 
 /// The password of every demo user.
 pub const DEMO_PASSWORD: &str = "Omnia2026!";

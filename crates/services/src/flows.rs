@@ -22,7 +22,7 @@ use omnia_domain::evaluation::amounts::cents;
 use omnia_domain::ids::{AuthorisationNumber, CodiceFiscale, Iban, Ticket};
 use omnia_domain::reference::Reference;
 use omnia_flows::check::{CheckOptions, Hooks, Outcome, RecordAmount, Report};
-use omnia_flows::{Authorisation, Authorisations, FlowReader, XmlReader, check_flow};
+use omnia_flows::{Authorisation, Authorisations, FlowReader, PaymentRoute, XmlReader, check_flow};
 use omnia_store::audit::NewAuditEvent;
 use omnia_store::flows::{FlowRecordRow, FlowRow, NewFlowRecord, PaymentBatchRow};
 use omnia_store::{
@@ -33,6 +33,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
+use crate::applications::content_pays_by_conguaglio;
 use crate::{EmployerScope, OfficeScope, Principal, ServiceError, Services};
 
 /// Default largest flow body: 1 GiB (about 800,000 records of 10 days in XML).
@@ -642,6 +643,12 @@ impl Services {
                             .map_err(|e| internal(format!("period: {e:?}")))?,
                         authorised_on: a.decided_at.date_naive(),
                         total_centi: Some(u64::try_from(total).unwrap_or(0) * 100),
+                        // R-FLO: flows only for direct payment (CP10 otherwise).
+                        payment: if content_pays_by_conguaglio(a.content.as_deref())? {
+                            PaymentRoute::Conguaglio
+                        } else {
+                            PaymentRoute::Direct
+                        },
                     })
                     .map_err(|e| internal(e.to_string()))?;
                 index.insert(a.application_id, id);

@@ -275,6 +275,36 @@ async fn a_flow_with_one_blocking_error_stores_only_its_report() {
     );
 }
 
+/// R-FLO: the flows are only for direct payment. A flow for an authorisation on the
+/// conguaglio route (the one-shot form's default) is refused with CP10 on every record and
+/// stores nothing; the same flow for the direct-payment authorisation is accepted.
+#[tokio::test]
+async fn a_flow_for_a_conguaglio_authorisation_is_refused_and_stores_nothing() {
+    let w = World::new().await;
+    let direct = w.authorised().await;
+    let app = omnia_services::testing::authorised_conguaglio_cigo_application(&w.s).await;
+    assert!(app.offset_code.is_some(), "conguaglio: an offset code");
+    assert_eq!(direct.app.offset_code, None, "direct payment: none");
+    let conguaglio = Authorised {
+        employer_cf: app.employer.cf.clone(),
+        app,
+    };
+    let f = w.send(&plan(&conguaglio, "16")).await.unwrap();
+    assert!(!f.accepted);
+    assert_eq!(f.flow.status, FlowStatus::Refused);
+    assert_eq!(f.flow.records, 0);
+    assert_eq!(codes(&f), vec!["CP10".to_owned()]);
+    let report = f.flow.report.clone().unwrap();
+    assert_eq!(report["counts"]["CP10"], 3, "one per record: {report}");
+    let number = conguaglio.app.authorisation_number.clone().unwrap();
+    assert!(report.to_string().contains(&number), "{report}");
+    assert_eq!(w.count(RECORDS).await, 0);
+    assert_eq!(w.count(LEDGER).await, 0);
+    let ok = w.send(&plan(&direct, "16")).await.unwrap();
+    assert!(ok.accepted, "{:?}", ok.flow.report);
+    assert_eq!(w.count(RECORDS).await, 3);
+}
+
 #[tokio::test]
 async fn a_crash_in_the_middle_of_the_load_leaves_nothing_and_the_next_upload_works() {
     let w = World::new().await;

@@ -240,6 +240,8 @@ pub struct FlowAuthorisationRow {
     pub ticket: Option<String>,
     pub decided_at: DateTime<Utc>,
     pub offset_code: Option<String>,
+    /// The guided form's content (its declared payment mode); `None` for the one-shot form.
+    pub content: Option<String>,
 }
 
 /// A beneficiary of an authorisation with the hours used so far (ledger balance).
@@ -309,7 +311,7 @@ const FINISH_FLOW: &str = "UPDATE flows SET status = $2, finished_at = $3, recor
 // Authorised applications of an employer, with what the checks need. Decided = authorised.
 const SELECT_AUTHORISATIONS: &str = "SELECT a.id AS application_id, a.employer_id, a.unit_id, \
     e.cf AS employer_cf, a.benefit, a.causale, a.start_date, a.end_date, a.authorisation_number, \
-    a.ticket, a.decided_at, a.offset_code FROM applications a JOIN employers e ON e.id = a.employer_id \
+    a.ticket, a.decided_at, a.offset_code, a.content FROM applications a JOIN employers e ON e.id = a.employer_id \
     WHERE a.employer_id = $1 AND a.state IN ('authorised', 'partially_authorised') \
     AND a.authorisation_number IS NOT NULL AND a.decided_at IS NOT NULL ORDER BY a.decided_at, a.id";
 // SUM over BIGINT is NUMERIC on PostgreSQL: the cast keeps it i64 on both backends.

@@ -1,30 +1,56 @@
 //! Demo payment-data flows (issue 5), so that the flow and payment pages show something on a
-//! fresh start: for the authorised CIGO application of Meccanica Padana, one
-//! refused flow (a worker who is not a beneficiary: CP04) kept with its report, one accepted
-//! flow with its amounts, and the payment batch of its records, marked paid. (Demo
-//! applications are filed with the one-shot form, which declares no payment mode, so this
-//! one is conguaglio by default and also has an offset code; the flow checks do not look at
-//! the payment mode.)
+//! fresh start: for a CIGO application of Meccanica Padana paid directly by INPS (the flows
+//! are only for direct payment, R-FLO, CP10: the demo's other applications, filed with the
+//! one-shot form, are conguaglio by default and have an offset code), filed through the
+//! wizard's sections and authorised here, one refused flow (a worker who is not a
+//! beneficiary: CP04) kept with its report, one accepted flow with its amounts, and the
+//! payment batch of its records, marked paid.
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use omnia_domain::benefit::Benefit;
 use omnia_flows::generate::{Format, Plan, PlanEmployer, PlanWorker, generate_plan};
 
 use super::internal;
+use crate::drafts::WorkerEntry;
 use crate::flows::{FlowFormat, FlowSpool, FlowUpload, NewPaymentBatch};
-use crate::{ApplicationState, ApplicationView, ServiceError, Services};
+use crate::{ApplicationView, Decision, ServiceError, Services};
 
 /// The flows written: (flows stored, payment batches paid).
 pub(super) async fn demo_flows(s: &Services) -> Result<(usize, usize), ServiceError> {
     let p = user(s, "datore.meccanica").await?;
-    let mut app = None;
-    for a in s.applications_for(&p).await? {
-        if a.state == ApplicationState::Authorised && a.benefit == Benefit::Cigo {
-            app = Some(s.application(&p, a.id).await?);
-            break;
-        }
-    }
-    let app = app.ok_or_else(|| internal("no authorised demo application for the flows"))?;
+    let op = user(s, "operatore.milano").await?;
+    let office = s.office_scope(&op)?;
+    let employer = p
+        .employer_id
+        .ok_or_else(|| internal("datore.meccanica has no employer"))?;
+    let scope = s.employer_scope(&p, employer).await?;
+    let detail = s.employer_detail(&scope).await?;
+    let unit = detail
+        .units
+        .first()
+        .ok_or_else(|| internal("Meccanica Padana has no UP"))?
+        .id;
+    // Two weeks from the Monday of last week: on time (R-APP-3) and clear of the other
+    // demo applications and of the weeks the browser tests file for (R-APP-5).
+    let today = s.today();
+    let start = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()) + 7);
+    let end = start + TimeDelta::days(13);
+    let workers: Vec<WorkerEntry> = detail
+        .workers
+        .iter()
+        .filter(|w| w.unit_id == unit && w.eligible && w.hire_date + chrono::Months::new(2) < start)
+        // Past the last six (the demo's other applications of this UP, filed from the end of
+        // the surname order) and far from the first ones (left to whoever tries the product).
+        .rev()
+        .skip(6)
+        .take(3)
+        .map(|w| WorkerEntry::new(w.id, Benefit::Cigo, 40.min(w.weekly_hours * 2)))
+        .collect();
+    let submitted =
+        super::submit_direct_payment_cigo(s, &p, &scope, unit, (start, end), workers).await?;
+    let app = s
+        .decide(&office, submitted.id, Decision::authorised_in_full())
+        .await?;
 
     let mut refused = plan(&app)?;
     // A worker who is not a beneficiary of the authorisation (CP04, blocking).
@@ -37,8 +63,6 @@ pub(super) async fn demo_flows(s: &Services) -> Result<(usize, usize), ServiceEr
         return Err(internal("the demo flow was not accepted"));
     }
 
-    let op = user(s, "operatore.milano").await?;
-    let office = s.office_scope(&op)?;
     let batch = s
         .create_payment_batch(&office, NewPaymentBatch::default())
         .await?;

@@ -20,9 +20,10 @@ use super::{Loaded, internal, pick_causale, principal};
 use crate::drafts::{
     DeclarationsSection, IndicatorValues, IndicatorsGranularity, IndicatorsSection, PaymentMode,
     QuarterIndicators, ReportMode, ReportSection, RequestKind, RequestSection, StartDraft,
-    WorkerEntry, YearIndicators,
+    SubmitInput, WorkerEntry, YearIndicators,
 };
-use crate::{ServiceError, Services};
+use crate::{ApplicationView, CheckSeverity, EmployerScope, Principal, ServiceError, Services};
+use omnia_store::UnitId;
 
 /// Indicators of the two years before the start, in euro: (fatturato, risultato operativo,
 /// risultato d'impresa, indebitamento) for the older year, then for the newer one.
@@ -244,6 +245,118 @@ fn quarters(year: i32, y: (i64, i64, i64, i64)) -> Vec<QuarterIndicators> {
             values: values((part(y.0, q), part(y.1, q), part(y.2, q), part(y.3, q))),
         })
         .collect()
+}
+
+/// A CIGO application (causale MLC, riduzione) paid directly by INPS (pagamento diretto,
+/// with the declaration of financial difficulty the rules require), filled in with the
+/// wizard's calls like the Meccanica Padana guided draft (its report and indicators) and
+/// submitted, with a note for each forceable finding. The payment-data flows are only for
+/// direct payment (R-FLO, CP10): the demo's flows and the flow tests' fixture
+/// ([`crate::testing::authorised_cigo_application`]) are sent for such an application.
+pub(crate) async fn submit_direct_payment_cigo(
+    s: &Services,
+    p: &Principal,
+    scope: &EmployerScope,
+    unit_id: UnitId,
+    (start, end): (NaiveDate, NaiveDate),
+    workers: Vec<WorkerEntry>,
+) -> Result<ApplicationView, ServiceError> {
+    let g = &GUIDED[0];
+    let view = s
+        .start_draft(
+            scope,
+            StartDraft {
+                benefit: Benefit::Cigo,
+                unit_id: Some(unit_id),
+                confirm_non_compatible: false,
+            },
+        )
+        .await?;
+    let view = s
+        .save_request(
+            p,
+            view.id,
+            view.version,
+            RequestSection {
+                unit_id: Some(unit_id),
+                causale: Some(pick_causale(Benefit::Cigo, start, g.causali)?),
+                request_kind: Some(RequestKind::PrimaRichiesta),
+                extends: None,
+                kind: Some(ReductionKind::Riduzione),
+                start: Some(start),
+                effective_start: Some(start),
+                end: Some(end),
+            },
+        )
+        .await?;
+    let view = s.save_workers(p, view.id, view.version, workers).await?;
+    let view = s
+        .save_report(
+            p,
+            view.id,
+            view.version,
+            ReportSection {
+                mode: ReportMode::Structured,
+                fields: g
+                    .report
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            },
+        )
+        .await?;
+    let Figures::Yearly(f) = &g.figures else {
+        return Err(internal(
+            "the Meccanica Padana guided draft has yearly figures",
+        ));
+    };
+    let years = [start.year() - 2, start.year() - 1];
+    let view = s
+        .save_indicators(
+            p,
+            view.id,
+            view.version,
+            IndicatorsSection {
+                granularity: IndicatorsGranularity::Yearly,
+                years: years
+                    .iter()
+                    .zip(f)
+                    .map(|(y, v)| YearIndicators {
+                        year: *y,
+                        values: values(*v),
+                    })
+                    .collect(),
+                quarters: vec![],
+            },
+        )
+        .await?;
+    let view = s
+        .save_declarations(
+            p,
+            view.id,
+            view.version,
+            DeclarationsSection {
+                union_done: Some(true),
+                union_date: Some(start.min(s.today()) - TimeDelta::days(4)),
+                union_with: g.union_with.map(str::to_owned),
+                payment_mode: Some(PaymentMode::PagamentoDiretto),
+                financial_difficulty: true,
+            },
+        )
+        .await?;
+    let notes = s
+        .checks(p, view.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.severity == CheckSeverity::Forceable)
+        .map(|f| {
+            (
+                f.code.to_owned(),
+                "Confermato dal datore di lavoro.".to_owned(),
+            )
+        })
+        .collect();
+    s.submit_with(p, view.id, SubmitInput { notes }).await
 }
 
 /// Files every guided draft; returns how many were made and why the others were not.
