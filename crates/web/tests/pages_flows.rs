@@ -141,27 +141,26 @@ impl Browser {
     }
 }
 
-/// An authorised CIGO application of `datore.meccanica` (two workers, 40 hours each).
+/// An authorised CIGO application of `datore.meccanica` (three workers, 40 hours each),
+/// paid directly by INPS: the flows are only for direct payment (CP10).
 async fn authorised(app: &TestApp) -> Value {
-    let token = app.login("datore.meccanica").await;
-    let employer = app.employer_named(&token, "Meccanica").await;
-    let id = app.submit_new_application(&token, &employer).await;
-    let operator = app.login("operatore.milano").await;
-    let (status, decided) = app
-        .post(
-            &operator,
-            &format!("/api/v1/applications/{id}/decision"),
-            &json!({"outcome": "authorised"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{decided}");
-    decided
+    let view = omnia_services::testing::authorised_cigo_application(&app.services).await;
+    serde_json::to_value(view).unwrap()
+}
+
+/// The month of the flows: the one holding the middle of the authorised period (at least two
+/// weeks of it), `YYYY-MM`.
+fn flow_month(a: &Value) -> String {
+    let start: chrono::NaiveDate = a["start"].as_str().unwrap().parse().unwrap();
+    (start + chrono::TimeDelta::days(14))
+        .format("%Y-%m")
+        .to_string()
 }
 
 /// The XML flow of the authorisation: `hours` for each worker at 9.00 €/h; `iban` for the
 /// first worker when given.
 fn flow_xml(a: &Value, hours: &str, iban: Option<&str>) -> Vec<u8> {
-    let start = a["start"].as_str().unwrap();
+    let month = flow_month(a);
     let workers: Vec<Value> = a["workers"]
         .as_array()
         .unwrap()
@@ -178,7 +177,7 @@ fn flow_xml(a: &Value, hours: &str, iban: Option<&str>) -> Vec<u8> {
         .collect();
     let plan: omnia_flows::generate::Plan = serde_json::from_value(json!({
         "sender": a["employer"]["cf"],
-        "month": &start[..7],
+        "month": month,
         "employers": [{
             "cf": a["employer"]["cf"],
             "authorisation": a["authorisation_number"],
@@ -233,10 +232,10 @@ async fn an_accepted_upload_shows_the_outcome_and_the_amounts_per_worker() {
     let (_, list) = b.get("/flussi").await;
     assert!(list.contains(&path), "{list}");
     assert!(list.contains("accettato"));
-    let start = a["start"].as_str().unwrap();
-    let period = format!("<td>{}/{}</td>", &start[5..7], &start[..4]);
+    let month = flow_month(&a);
+    let period = format!("<td>{}/{}</td>", &month[5..7], &month[..4]);
     assert!(list.contains(&period), "{period} in {list}");
-    assert!(html.contains(&format!("id=\"periodo\">{}/{}<", &start[5..7], &start[..4])));
+    assert!(html.contains(&format!("id=\"periodo\">{}/{}<", &month[5..7], &month[..4])));
     // English is available.
     b.get("/lingua?l=en").await;
     let (_, en) = b.get(&path).await;
