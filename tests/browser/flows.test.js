@@ -1,5 +1,6 @@
 // Acceptance of the payment-data flow pages (issue 5, item 6) in headless Chromium with axe-core
-// on every flows page: an authorisation is made through the API, its flow is written with
+// on every flows page: an authorisation paid directly by INPS (the flows are only for direct
+// payment, CP10) is made through the API's guided sections, its flow is written with
 // `omnia flow generate --plan`, uploaded on /flussi/invio with the progress bar, accepted with its
 // amounts per worker; a second flow with a blocking and a forceable finding is refused and its
 // findings filtered live; a record is deleted after confirmation; the operator makes a payment
@@ -35,12 +36,13 @@ function isoDate(days) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-async function api(method, url, token, body) {
+async function api(method, url, token, body, headers = {}) {
   const res = await fetch(`${server.baseUrl}${url}`, {
     method,
     headers: {
       'content-type': 'application/json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
     },
     body: body ? JSON.stringify(body) : undefined,
   });
@@ -54,7 +56,11 @@ async function token(username) {
   return r.body.token;
 }
 
-/** An authorised CIGO application of datore.meccanica for two workers, 40 hours each. */
+/**
+ * An authorised CIGO application of datore.meccanica for two workers, 40 hours each, paid
+ * directly by INPS (pagamento diretto with the declaration of financial difficulty): filled in
+ * section by section like the wizard, since the one-shot form means conguaglio (R-FLO, CP10).
+ */
 async function authorise() {
   const employerToken = await token('datore.meccanica');
   const list = await api('GET', '/api/v1/employers', employerToken);
@@ -66,27 +72,73 @@ async function authorise() {
     // The last two: the other browser tests file applications for the first ones in the same
     // weeks, and on PostgreSQL they share the database (R-APP-5 refuses overlaps).
     .slice(-2)
-    .map((w) => ({ cf: w.cf, hours: 40 }));
+    .map((w) => ({ worker_id: w.id, hours: 40 }));
   // A Monday at least a week ahead, for two weeks: on time and inside one month or two.
   const today = new Date().getDay();
   const start = ((8 - today) % 7 || 7) + 7;
-  const draft = await api('POST', `/api/v1/employers/${id}/applications`, employerToken, {
-    unit_id: unit.id,
+  const started = await api('POST', `/api/v1/employers/${id}/drafts`, employerToken, {
     benefit: 'cigo',
+    unit_id: unit.id,
+  });
+  assert.equal(started.status, 201, JSON.stringify(started.body));
+  let draft = started.body;
+  const save = async (section, body) => {
+    const r = await api('PUT', `/api/v1/applications/${draft.id}/${section}`, employerToken, body, {
+      'if-match': `"${draft.version}"`,
+    });
+    assert.equal(r.status, 200, `${section}: ${JSON.stringify(r.body)}`);
+    draft = r.body;
+  };
+  const review = async () => {
+    const r = await api('GET', `/api/v1/applications/${draft.id}/checks`, employerToken);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.findings;
+  };
+  await save('request', {
+    unit_id: unit.id,
     causale: 'MLC',
+    request_kind: 'prima_richiesta',
     kind: 'sospensione',
     start: isoDate(start),
     end: isoDate(start + 11),
-    workers,
+    effective_start: isoDate(start),
   });
-  assert.equal(draft.status, 201, JSON.stringify(draft.body));
-  const sub = await api('POST', `/api/v1/applications/${draft.body.id}/submission`, employerToken, {});
+  await save('workers', { workers });
+  const fields = {};
+  for (const f of await review()) {
+    if (f.code === 'report_field_required') fields[f.pointer.split('/').pop()] = 'Calo degli ordini del trimestre.';
+  }
+  await save('report', { mode: 'structured', fields });
+  if ((await review()).some((f) => f.code === 'indicators_required')) {
+    const year = Number(isoDate(start).slice(0, 4));
+    const quarters = [];
+    for (const y of [year - 2, year - 1]) {
+      for (let q = 1; q <= 4; q++) {
+        quarters.push({ year: y, quarter: q, fatturato: 10000000, risultato_operativo: 500000, risultato_impresa: 200000, indebitamento: 3000000 });
+      }
+    }
+    await save('indicators', { granularity: 'quarterly', quarters });
+  }
+  await save('declarations', {
+    union_done: true,
+    union_date: isoDate(-3),
+    union_with: 'RSU aziendale',
+    payment_mode: 'pagamento_diretto',
+    financial_difficulty: true,
+  });
+  const findings = await review();
+  assert.deepEqual(findings.filter((f) => f.severity === 'blocking'), [], 'no blocking finding');
+  const notes = Object.fromEntries(
+    findings.filter((f) => f.severity === 'forceable').map((f) => [f.code, 'Confermato dal datore di lavoro.']),
+  );
+  const sub = await api('POST', `/api/v1/applications/${draft.id}/submission`, employerToken, { notes });
   assert.equal(sub.status, 200, JSON.stringify(sub.body));
   const operatorToken = await token('operatore.milano');
-  const decided = await api('POST', `/api/v1/applications/${draft.body.id}/decision`, operatorToken, {
+  const decided = await api('POST', `/api/v1/applications/${draft.id}/decision`, operatorToken, {
     outcome: 'authorised',
   });
   assert.equal(decided.status, 200, JSON.stringify(decided.body));
+  assert.equal(decided.body.offset_code ?? null, null, 'direct payment: no offset code');
   return decided.body;
 }
 

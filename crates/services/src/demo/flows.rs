@@ -13,7 +13,7 @@ use omnia_flows::generate::{Format, Plan, PlanEmployer, PlanWorker, generate_pla
 use super::internal;
 use crate::drafts::WorkerEntry;
 use crate::flows::{FlowFormat, FlowSpool, FlowUpload, NewPaymentBatch};
-use crate::{ApplicationView, Decision, ServiceError, Services};
+use crate::{ApplicationState, ApplicationView, Decision, ServiceError, Services};
 
 /// The flows written: (flows stored, payment batches paid).
 pub(super) async fn demo_flows(s: &Services) -> Result<(usize, usize), ServiceError> {
@@ -25,13 +25,18 @@ pub(super) async fn demo_flows(s: &Services) -> Result<(usize, usize), ServiceEr
         .ok_or_else(|| internal("datore.meccanica has no employer"))?;
     let scope = s.employer_scope(&p, employer).await?;
     let detail = s.employer_detail(&scope).await?;
-    let unit = detail
-        .units
-        .first()
-        .ok_or_else(|| internal("Meccanica Padana has no UP"))?
-        .id;
-    // Two weeks from the Monday of last week: on time (R-APP-3) and clear of the other
-    // demo applications and of the weeks the browser tests file for (R-APP-5).
+    // The UP of the demo's authorised (conguaglio) CIGO application: Sesto San Giovanni, not
+    // the first UP by name that the browser tests file for.
+    let mut unit = None;
+    for a in s.applications_for(&p).await? {
+        if a.state == ApplicationState::Authorised && a.benefit == Benefit::Cigo {
+            unit = Some(s.application(&p, a.id).await?.unit.id);
+            break;
+        }
+    }
+    let unit = unit.ok_or_else(|| internal("no authorised demo application for the flows"))?;
+    // Two weeks from the Monday of last week: on time (R-APP-3); its workers (below) are in
+    // no other demo application of these weeks (R-APP-5).
     let today = s.today();
     let start = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()) + 7);
     let end = start + TimeDelta::days(13);
