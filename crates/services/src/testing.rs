@@ -5,16 +5,12 @@ use omnia_domain::application::ReductionKind;
 use omnia_domain::benefit::Benefit;
 
 use crate::{
-    ApplicationState, ApplicationView, Decision, NewApplication, RequestedWorker, Services,
-    WorkerEntry,
+    ApplicationState, ApplicationView, Decision, EmployerDetail, EmployerScope, NewApplication,
+    Principal, RequestedWorker, Services, WorkerEntry,
 };
 
-/// A CIGO application of the demo's `datore.meccanica` for three workers of its first UP,
-/// 40 hours each, starting in two days for four weeks, paid directly by INPS (pagamento
-/// diretto with the declaration of financial difficulty: the payment-data flows are only
-/// for direct payment, CP10), filed through the wizard's sections, submitted and authorised
-/// in full by `operatore.milano` (R-IST-3). Needs the demo data loaded.
-pub async fn authorised_cigo_application(s: &Services) -> ApplicationView {
+/// The demo's `datore.meccanica`, its scope and its registry.
+async fn meccanica(s: &Services) -> (Principal, EmployerScope, EmployerDetail) {
     let p = s
         .principal_by_username("datore.meccanica")
         .await
@@ -22,6 +18,16 @@ pub async fn authorised_cigo_application(s: &Services) -> ApplicationView {
         .unwrap();
     let scope = s.employer_scope(&p, p.employer_id.unwrap()).await.unwrap();
     let d = s.employer_detail(&scope).await.unwrap();
+    (p, scope, d)
+}
+
+/// A CIGO application of the demo's `datore.meccanica` for three workers of its first UP,
+/// 40 hours each, starting in two days for four weeks, paid directly by INPS (pagamento
+/// diretto with the declaration of financial difficulty: the payment-data flows are only
+/// for direct payment, CP10), filed through the wizard's sections, submitted and authorised
+/// in full by `operatore.milano` (R-IST-3). Needs the demo data loaded.
+pub async fn authorised_cigo_application(s: &Services) -> ApplicationView {
+    let (p, scope, d) = meccanica(s).await;
     let unit = d.units[0].id;
     let start = Utc::now().date_naive() + TimeDelta::days(2);
     let workers = d
@@ -48,13 +54,7 @@ pub async fn authorised_cigo_application(s: &Services) -> ApplicationView {
 /// The same application for the next three workers of the UP, paid by conguaglio (the default of the one-shot form, which
 /// declares no payment mode): authorised with an offset code, no flow accepted for it (CP10).
 pub async fn authorised_conguaglio_cigo_application(s: &Services) -> ApplicationView {
-    let p = s
-        .principal_by_username("datore.meccanica")
-        .await
-        .unwrap()
-        .unwrap();
-    let scope = s.employer_scope(&p, p.employer_id.unwrap()).await.unwrap();
-    let d = s.employer_detail(&scope).await.unwrap();
+    let (p, scope, d) = meccanica(s).await;
     let unit = d.units[0].id;
     let start = Utc::now().date_naive() + TimeDelta::days(2);
     let input = NewApplication {

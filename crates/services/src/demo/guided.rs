@@ -218,6 +218,49 @@ fn euro(v: i64) -> Option<i64> {
     Some(v * 100)
 }
 
+impl GuidedSpec {
+    /// The structured technical report (R-APP-1).
+    fn report_section(&self) -> ReportSection {
+        ReportSection {
+            mode: ReportMode::Structured,
+            fields: self
+                .report
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// The indicators of the two years before `start`, by year or by quarter (R-APP-2).
+    fn indicators_before(&self, start: NaiveDate) -> Option<IndicatorsSection> {
+        let years = [start.year() - 2, start.year() - 1];
+        match &self.figures {
+            Figures::None => None,
+            Figures::Yearly(f) => Some(IndicatorsSection {
+                granularity: IndicatorsGranularity::Yearly,
+                years: years
+                    .iter()
+                    .zip(f)
+                    .map(|(y, v)| YearIndicators {
+                        year: *y,
+                        values: values(*v),
+                    })
+                    .collect(),
+                quarters: vec![],
+            }),
+            Figures::Quarterly(f) => Some(IndicatorsSection {
+                granularity: IndicatorsGranularity::Quarterly,
+                years: vec![],
+                quarters: years
+                    .iter()
+                    .zip(f)
+                    .flat_map(|(y, v)| quarters(*y, *v))
+                    .collect(),
+            }),
+        }
+    }
+}
+
 fn values((f, ro, ri, ind): (i64, i64, i64, i64)) -> IndicatorValues {
     IndicatorValues {
         fatturato: euro(f),
@@ -291,44 +334,13 @@ pub(crate) async fn submit_direct_payment_cigo(
         .await?;
     let view = s.save_workers(p, view.id, view.version, workers).await?;
     let view = s
-        .save_report(
-            p,
-            view.id,
-            view.version,
-            ReportSection {
-                mode: ReportMode::Structured,
-                fields: g
-                    .report
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-            },
-        )
+        .save_report(p, view.id, view.version, g.report_section())
         .await?;
-    let Figures::Yearly(f) = &g.figures else {
-        return Err(internal(
-            "the Meccanica Padana guided draft has yearly figures",
-        ));
-    };
-    let years = [start.year() - 2, start.year() - 1];
+    let indicators = g
+        .indicators_before(start)
+        .ok_or_else(|| internal("the Meccanica Padana guided draft has indicators"))?;
     let view = s
-        .save_indicators(
-            p,
-            view.id,
-            view.version,
-            IndicatorsSection {
-                granularity: IndicatorsGranularity::Yearly,
-                years: years
-                    .iter()
-                    .zip(f)
-                    .map(|(y, v)| YearIndicators {
-                        year: *y,
-                        values: values(*v),
-                    })
-                    .collect(),
-                quarters: vec![],
-            },
-        )
+        .save_indicators(p, view.id, view.version, indicators)
         .await?;
     let view = s
         .save_declarations(
@@ -447,47 +459,10 @@ async fn guided_draft(
     // 4. The headcount of the previous semester stays as pre-filled from the registry.
     // 5. Technical report, structured (R-APP-1).
     let view = s
-        .save_report(
-            &p,
-            view.id,
-            view.version,
-            ReportSection {
-                mode: ReportMode::Structured,
-                fields: g
-                    .report
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-            },
-        )
+        .save_report(&p, view.id, view.version, g.report_section())
         .await?;
     // 6. Indicators of the two years before the start (R-APP-2).
-    let years = [start.year() - 2, start.year() - 1];
-    let indicators = match &g.figures {
-        Figures::None => None,
-        Figures::Yearly(f) => Some(IndicatorsSection {
-            granularity: IndicatorsGranularity::Yearly,
-            years: years
-                .iter()
-                .zip(f)
-                .map(|(y, v)| YearIndicators {
-                    year: *y,
-                    values: values(*v),
-                })
-                .collect(),
-            quarters: vec![],
-        }),
-        Figures::Quarterly(f) => Some(IndicatorsSection {
-            granularity: IndicatorsGranularity::Quarterly,
-            years: vec![],
-            quarters: years
-                .iter()
-                .zip(f)
-                .flat_map(|(y, v)| quarters(*y, *v))
-                .collect(),
-        }),
-    };
-    let view = match indicators {
+    let view = match g.indicators_before(start) {
         Some(i) => s.save_indicators(&p, view.id, view.version, i).await?,
         None => view,
     };
